@@ -1,0 +1,18 @@
+"""Development and demo: SQLite, console email, Celery tasks run in-process (no broker needed)."""
+
+from .base import *  # noqa: F403
+
+DEBUG = True
+# Demo only: never use this key anywhere else.
+SECRET_KEY = "django-insecure-anytown-demo-only-key"  # noqa: S105
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+try:
+    from .local import *  # noqa: F403
+except ImportError:
+    pass

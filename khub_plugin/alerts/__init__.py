@@ -1,0 +1,1 @@
+"""Email alerts and digests of community activity."""

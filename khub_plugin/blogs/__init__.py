@@ -1,0 +1,1 @@
+"""Personal blogs whose posts can be published into communities."""

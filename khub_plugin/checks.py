@@ -1,0 +1,106 @@
+"""System checks that catch host settings under which khub-plugin would be broken or unsafe.
+
+They run with ``manage.py check`` (and so before ``migrate`` and ``runserver``). IDs are ``khub.E00n`` for
+errors and ``khub.W00n`` for warnings; each is explained in ``docs/reference/settings.md``.
+"""
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
+
+from khub_plugin import KHUB_CORE_APPS
+from khub_plugin.conf import khub_settings
+
+
+@register(Tags.compatibility)
+def check_installed_apps(app_configs=None, **kwargs):
+    """The core apps and the third-party apps the package builds on must be installed."""
+    errors = []
+    installed = {config.name for config in apps.get_app_configs()}
+    required = [*KHUB_CORE_APPS, "taggit", "wagtail", "wagtail.search", "modelcluster"]
+    for name in required:
+        if name not in installed:
+            errors.append(
+                Error(
+                    f"'{name}' must be in INSTALLED_APPS for khub-plugin to work.",
+                    hint="Add khub_plugin.KHUB_APPS (at least its first two entries) after Wagtail's apps.",
+                    id="khub.E001",
+                )
+            )
+    return errors
+
+
+@register(Tags.templates)
+def check_base_template(app_configs=None, **kwargs):
+    """KHUB_BASE_TEMPLATE must name a template the host can load."""
+    name = khub_settings.BASE_TEMPLATE
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return [
+            Error(
+                f"KHUB_BASE_TEMPLATE is {name!r}, but no such template can be found.",
+                hint="Set KHUB_BASE_TEMPLATE to the intranet's own base template, e.g. 'base.html'.",
+                id="khub.E002",
+            )
+        ]
+    except TemplateSyntaxError as error:
+        return [
+            Error(
+                f"KHUB_BASE_TEMPLATE {name!r} cannot be compiled: {error}",
+                hint="Fix the template (or a tag library it loads) so that pages extending it can render.",
+                id="khub.E004",
+            )
+        ]
+    return []
+
+
+@register(Tags.templates)
+def check_request_context_processor(app_configs=None, **kwargs):
+    """khub templates need ``request`` in the template context to show sign-in state and forms."""
+    for engine in settings.TEMPLATES:
+        if engine.get("BACKEND") != "django.template.backends.django.DjangoTemplates":
+            continue
+        processors = engine.get("OPTIONS", {}).get("context_processors", [])
+        if "django.template.context_processors.request" not in processors:
+            return [
+                Warning(
+                    "The 'django.template.context_processors.request' context processor is not enabled.",
+                    hint="Add it to TEMPLATES[...]['OPTIONS']['context_processors'] (wagtail start does).",
+                    id="khub.W001",
+                )
+            ]
+    return []
+
+
+@register(Tags.security)
+def check_document_serve_method(app_configs=None, **kwargs):
+    """Documents of private communities must be served through Wagtail's view, never straight from storage."""
+    method = getattr(settings, "WAGTAILDOCS_SERVE_METHOD", None)
+    if method == "direct":
+        return [
+            Warning(
+                "WAGTAILDOCS_SERVE_METHOD is 'direct': document files are served straight from storage, so "
+                "files of restricted and private communities can be downloaded by anyone who has the link.",
+                hint="Use 'serve_view' (or 'redirect' with storage that signs its URLs). "
+                "See docs/installation.md, 'Serving documents privately'.",
+                id="khub.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
+def check_anonymous_setting(app_configs=None, **kwargs):
+    """KHUB_ALLOW_ANONYMOUS opens communities to the public: it must be a real boolean, not a string."""
+    value = khub_settings.ALLOW_ANONYMOUS
+    if not isinstance(value, bool):
+        return [
+            Error(
+                f"KHUB_ALLOW_ANONYMOUS must be True or False, not {value!r}.",
+                id="khub.E003",
+            )
+        ]
+    return []

@@ -1,0 +1,1 @@
+"""Small pieces shared by several features: sanitising, the safe fetcher, pagination, mixins."""

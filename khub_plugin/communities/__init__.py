@@ -1,0 +1,1 @@
+"""The core: community pages, membership, the access policy and the feature registry."""

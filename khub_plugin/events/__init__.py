@@ -1,0 +1,1 @@
+"""Community events with calendars and iCal feeds."""

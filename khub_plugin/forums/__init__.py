@@ -1,0 +1,1 @@
+"""Threaded discussions inside a community."""

@@ -1,0 +1,1 @@
+"""A community's document library with ratings, comments and tags."""

@@ -1,0 +1,1 @@
+"""News panels aggregating RSS/Atom feeds a community chooses."""

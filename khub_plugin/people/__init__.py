@@ -1,0 +1,1 @@
+"""Profiles with expertise and interests, the people finder, contacts and messages."""

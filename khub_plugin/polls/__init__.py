@@ -1,0 +1,1 @@
+"""Polls that facilitators run inside a community."""

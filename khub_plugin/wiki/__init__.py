@@ -1,0 +1,1 @@
+"""Shared pages with revision history inside a community."""
