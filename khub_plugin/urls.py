@@ -2,9 +2,17 @@
 
     path("khub/", include("khub_plugin.urls")),
 
-Community pages themselves are Wagtail pages: their tools answer under the community's own URL.
+Community pages are Wagtail pages: their tools answer under the community's own URL.
 """
+
+from django.urls import path
+
+from khub_plugin.communities import views as community_views
 
 app_name = "khub"
 
-urlpatterns = []
+urlpatterns = [
+    path("my-communities/", community_views.my_communities, name="my_communities"),
+    path("whats-happening/", community_views.whats_happening, name="whats_happening"),
+    path("propose/", community_views.propose, name="propose"),
+]

@@ -1,0 +1,253 @@
+"""The two page types editors manage in the Wagtail page tree."""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404
+from django.urls import include, re_path
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from khub_plugin.common.context import khub_context
+from khub_plugin.communities import access
+from khub_plugin.communities.features import RESERVED_NAMES, registry
+
+
+class Visibility(models.TextChoices):
+    """Who can find a community and see its content (DESIGN.md section 3)."""
+
+    OPEN = "open", _("Open: anyone signed in can see it and join")
+    RESTRICTED = "restricted", _("Restricted: listed; people ask to join and a facilitator approves")
+    PRIVATE = "private", _("Private: invitation only and invisible to everyone else")
+
+    @classmethod
+    def openness(cls, value):
+        """0 is the most open. A sub-community's openness is never lower than its parent's."""
+        return [cls.OPEN, cls.RESTRICTED, cls.PRIVATE].index(value)
+
+
+class Stage(models.TextChoices):
+    """Where a community is in its life (the CoP lifecycle of the original platform)."""
+
+    PLANNING = "planning", _("Planning")
+    START_UP = "start-up", _("Start-up")
+    NURTURE = "nurture", _("Nurture")
+    SUSTAIN = "sustain", _("Sustain")
+    CLOSEDOWN = "closedown", _("Closedown")
+
+
+class CommunityTag(TaggedItemBase):
+    """Tags on communities, for finding them in the directory."""
+
+    content_object = ParentalKey(
+        "khub_communities.CommunityPage", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+
+class KhubPageMixin:
+    """Template context shared by both page types."""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(khub_context(request))
+        return context
+
+    def get_sitemap_urls(self, request=None):
+        # The host's sitemap.xml is public: list a community page only if anonymous visitors may see it.
+        if not access.Access(None).can_see(self):
+            return []
+        return super().get_sitemap_urls(request)
+
+
+class CommunityIndexPage(KhubPageMixin, Page):
+    """ "All communities": the directory of the communities below it in the page tree."""
+
+    intro = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ol", "ul"],
+        help_text=_("A short welcome shown above the list of communities."),
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    # Not in the host's page search: see CommunityPage.get_indexed_objects.
+    search_fields = []
+
+    template = "khub_plugin/communities/community_index_page.html"
+    subpage_types = ["khub_communities.CommunityPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("communities directory")
+        verbose_name_plural = _("communities directories")
+
+    def serve(self, request, *args, **kwargs):
+        from khub_plugin.communities import views
+
+        return access.sign_in_required(request) or views.directory(request, self)
+
+
+class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
+    """A community of practice. Its tools answer under its URL; sub-communities are its child pages."""
+
+    purpose = models.CharField(
+        max_length=300,
+        help_text=_("One sentence: why the community exists and who it is for. Shown in the directory."),
+    )
+    body = StreamField(
+        [("text", blocks.RichTextBlock(features=["h2", "h3", "bold", "italic", "link", "ol", "ul"]))],
+        blank=True,
+        use_json_field=True,
+        verbose_name=_("description"),
+    )
+    visibility = models.CharField(
+        max_length=20, choices=Visibility.choices, default=Visibility.OPEN, db_index=True
+    )
+    stage = models.CharField(
+        _("lifecycle stage"), max_length=20, choices=Stage.choices, default=Stage.PLANNING, db_index=True
+    )
+    tools = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "The tools this community offers. A sub-community can only offer tools its parent offers."
+        ),
+    )
+    member_count = models.PositiveIntegerField(default=0, editable=False)
+    tags = ClusterTaggableManager(through=CommunityTag, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("purpose"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("visibility"), FieldPanel("stage"), FieldPanel("tags")], heading=_("Community")
+        ),
+    ]
+    # The host's own search page cannot ask khub's access policy, so only communities that anyone may see are
+    # put in the index at all (see get_indexed_objects).
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("purpose"),
+        index.FilterField("visibility"),
+    ]
+
+    template = "khub_plugin/communities/community_page.html"
+    parent_page_types = ["khub_communities.CommunityIndexPage", "khub_communities.CommunityPage"]
+    subpage_types = ["khub_communities.CommunityPage"]
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+
+    # -- structure -------------------------------------------------------------------------------------------
+
+    @property
+    def parent_community(self):
+        parent = self.get_parent()
+        parent = parent.specific if parent else None
+        return parent if isinstance(parent, CommunityPage) else None
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.slug in RESERVED_NAMES or self.slug in registry:
+            errors["slug"] = _("'%(slug)s' is the name of a community tool; choose another slug.") % {
+                "slug": self.slug
+            }
+        unknown = [name for name in self.tools if name not in registry]
+        if unknown:
+            errors["tools"] = _("Unknown tools: %(names)s.") % {"names": ", ".join(unknown)}
+        parent = self._parent_for_validation()
+        if parent is not None:
+            if Visibility.openness(self.visibility) < Visibility.openness(parent.visibility):
+                errors["visibility"] = _(
+                    "A sub-community cannot be more open than its parent community, which is %(parent)s."
+                ) % {"parent": parent.get_visibility_display().split(":")[0].lower()}
+            extra = sorted(set(self.tools) - set(parent.tools))
+            if extra:
+                errors["tools"] = _("The parent community does not offer: %(names)s.") % {
+                    "names": ", ".join(extra)
+                }
+        if errors:
+            raise ValidationError(errors)
+
+    def _parent_for_validation(self):
+        if self.pk and self.depth:
+            return self.parent_community
+        # A page being created in the admin knows its parent only through the tree position it will take.
+        parent = getattr(self, "_khub_new_parent", None)
+        return parent if isinstance(parent, CommunityPage) else None
+
+    def full_clean(self, *args, **kwargs):
+        if not self.tools and not self.pk:
+            self.tools = self.default_tools()
+        super().full_clean(*args, **kwargs)
+
+    def default_tools(self):
+        parent = self._parent_for_validation()
+        defaults = registry.defaults()
+        return [name for name in defaults if parent is None or name in parent.tools]
+
+    def enabled_features(self):
+        """The registered features this community has switched on, in navigation order."""
+        return [feature for feature in registry if feature.name in self.tools]
+
+    # -- search and privacy ----------------------------------------------------------------------------------
+
+    @classmethod
+    def get_indexed_objects(cls):
+        # Only open communities whose ancestors are all open, and only when the site lets anonymous visitors in:
+        # the host's search page shows whatever is in the index to whoever asks.
+        from khub_plugin.conf import khub_settings
+
+        if not khub_settings.ALLOW_ANONYMOUS:
+            return cls.objects.none()
+        closed = cls.objects.exclude(visibility=Visibility.OPEN).values_list("path", flat=True)
+        queryset = super().get_indexed_objects().filter(visibility=Visibility.OPEN)
+        for closed_path in closed:
+            queryset = queryset.exclude(path__startswith=closed_path)
+        return queryset
+
+    # -- serving ---------------------------------------------------------------------------------------------
+
+    def serve(self, request, view=None, args=None, kwargs=None):
+        denied = access.sign_in_required(request)
+        if denied:
+            return denied
+        policy = access.for_request(request)
+        if not policy.can_see(self):
+            raise Http404
+        match = getattr(request, "routable_resolver_match", None)
+        feature = match.namespaces[0] if match and match.namespaces else None
+        if feature is not None and (feature not in self.tools or not policy.can_view(self)):
+            raise Http404
+        if view is None:
+            view, args, kwargs = self.resolve_subpage("/")
+        return view(request, *(args or ()), **(kwargs or {}))
+
+    @classmethod
+    def get_subpage_urls(cls):
+        """The core routes (landing page, members, membership actions), then one include per feature."""
+        from khub_plugin.communities import urls_community
+
+        feature_routes = [re_path(rf"^{f.name}/", include((f.urlpatterns, f.name))) for f in registry]
+        return (*urls_community.urlpatterns, *feature_routes)
+
+    def resolve_subpage(self, path):
+        """Resolve a route under this community; views are called as ``view(request, community=self, ...)``."""
+        match = self.get_resolver().resolve(path)
+        match.func = partial(match.func, community=self)
+        return match
+
+    def url_for(self, name, **kwargs):
+        """The URL of a route under this community, e.g. ``community.url_for("members")``."""
+        return self.url + self.reverse_subpage(name, kwargs=kwargs).lstrip("/")
