@@ -205,8 +205,8 @@ class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
 
     @classmethod
     def get_indexed_objects(cls):
-        # Only open communities whose ancestors are all open, and only when the site lets anonymous visitors in:
-        # the host's search page shows whatever is in the index to whoever asks.
+        # Only open communities whose ancestors are all open, and only if the site lets anonymous visitors
+        # in: the host's search page shows whatever is in the index to whoever asks.
         from khub_plugin.conf import khub_settings
 
         if not khub_settings.ALLOW_ANONYMOUS:
@@ -243,7 +243,7 @@ class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
         return (*urls_community.urlpatterns, *feature_routes)
 
     def resolve_subpage(self, path):
-        """Resolve a route under this community; views are called as ``view(request, community=self, ...)``."""
+        """Resolve a route under this community; views are called as ``view(request, community=self)``."""
         match = self.get_resolver().resolve(path)
         match.func = partial(match.func, community=self)
         return match
