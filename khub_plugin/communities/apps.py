@@ -9,3 +9,12 @@ class CommunitiesConfig(AppConfig):
     label = "khub_communities"
     verbose_name = _("Communities")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from wagtail.signals import page_published
+
+        from khub_plugin.communities import privacy
+
+        # Publishing a community (in the admin or by a facilitator) may change who can see it and its
+        # sub-communities: keep Wagtail's restrictions and the search index in step.
+        page_published.connect(privacy.on_page_published, dispatch_uid="khub_sync_privacy")

@@ -61,6 +61,13 @@ class KhubPageMixin:
         context.update(khub_context(request))
         return context
 
+    def get_view_restrictions(self):
+        # khub's own restriction rows (see privacy.py) are for Wagtail's other consumers; who may open a
+        # community page is decided by the access policy in serve().
+        from khub_plugin.communities.privacy import MARKER
+
+        return super().get_view_restrictions().exclude(restriction_type=MARKER, groups=None)
+
     def get_sitemap_urls(self, request=None):
         # The host's sitemap.xml is public: list a community page only if anonymous visitors may see it.
         if not access.Access(None).can_see(self):
@@ -205,17 +212,10 @@ class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
 
     @classmethod
     def get_indexed_objects(cls):
-        # Only open communities whose ancestors are all open, and only if the site lets anonymous visitors
-        # in: the host's search page shows whatever is in the index to whoever asks.
-        from khub_plugin.conf import khub_settings
-
-        if not khub_settings.ALLOW_ANONYMOUS:
-            return cls.objects.none()
-        closed = cls.objects.exclude(visibility=Visibility.OPEN).values_list("path", flat=True)
-        queryset = super().get_indexed_objects().filter(visibility=Visibility.OPEN)
-        for closed_path in closed:
-            queryset = queryset.exclude(path__startswith=closed_path)
-        return queryset
+        # The host's own search page shows whatever is in the index to whoever asks, so only communities an
+        # anonymous visitor may read are indexed: none unless KHUB_ALLOW_ANONYMOUS, then open ones whose
+        # ancestors are all open. (privacy.sync removes pages that stop qualifying.)
+        return super().get_indexed_objects().filter(pk__in=access.Access(None).content_ids())
 
     # -- serving ---------------------------------------------------------------------------------------------
 
