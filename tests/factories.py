@@ -8,6 +8,7 @@ from khub_plugin.communities.models import CommunityPage, Membership
 
 def community(parent, title, visibility="open", slug=None, **fields):
     """Create and publish a community under ``parent`` (publishing also syncs Wagtail's privacy rows)."""
+    tools = fields.pop("tools", None)
     page = CommunityPage(
         title=title,
         slug=slug or title.lower().replace(" ", "-"),
@@ -16,7 +17,7 @@ def community(parent, title, visibility="open", slug=None, **fields):
         **fields,
     )
     page._khub_new_parent = parent.specific
-    page.tools = page.tools or page.default_tools()
+    page.tools = page.default_tools() if tools is None else tools
     parent.add_child(instance=page)
     page.save_revision().publish()
     return CommunityPage.objects.get(pk=page.pk)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     *KHUB_APPS,
+    "tests.testapp",
 ]
 
 MIDDLEWARE = [

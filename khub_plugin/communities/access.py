@@ -122,9 +122,10 @@ class Access:
         visibility, parent_id = node
         if parent_id is not None and not self.can_view(parent_id):
             return False
-        if visibility != PRIVATE or self.is_moderator:
+        # Cheapest answers first: the moderator check may cost a permissions query.
+        if visibility != PRIVATE or self.state(community_id) in (ACTIVE, INVITED):
             return True
-        return self.state(community_id) in (ACTIVE, INVITED)
+        return self.is_moderator
 
     def can_view(self, community):
         """May this person see the community's content (tools, members, activity)?"""
@@ -135,9 +136,9 @@ class Access:
         visibility, parent_id = node
         if parent_id is not None and not self.can_view(parent_id):
             return False
-        if visibility == OPEN or self.is_moderator:
+        if visibility == OPEN or self.is_member(community_id):
             return True
-        return self.is_member(community_id)
+        return self.is_moderator
 
     def can_participate(self, community):
         """May this person post, reply, upload, vote or tag in the community?"""

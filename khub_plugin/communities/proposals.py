@@ -45,7 +45,8 @@ def approve(proposal, user, directory=None):
         community._khub_new_parent = parent.specific
         community.tools = community.default_tools()
         parent.add_child(instance=community)
-        community.save_revision(user=user, log_action=True).publish(user=user)
+        # can_decide() has authorised this; the admin need not also hold publish permission on the directory.
+        community.save_revision(user=user, log_action=True).publish(user=user, skip_permission_checks=True)
         services.add_facilitator(community, proposal.proposed_by)
         activity.record(proposal.proposed_by, Activity.Verb.COMMUNITY_CREATED, community)
         proposal.status = CommunityProposal.Status.APPROVED

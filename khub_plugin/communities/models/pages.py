@@ -14,7 +14,7 @@ from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from khub_plugin.common.context import khub_context
@@ -62,11 +62,9 @@ class KhubPageMixin:
         return context
 
     def get_view_restrictions(self):
-        # khub's own restriction rows (see privacy.py) are for Wagtail's other consumers; who may open a
-        # community page is decided by the access policy in serve().
-        from khub_plugin.communities.privacy import MARKER
-
-        return super().get_view_restrictions().exclude(restriction_type=MARKER, groups=None)
+        # Who may open a khub page is decided by the access policy in serve(). The restriction rows khub keeps
+        # on these pages (privacy.py) are for Wagtail's other consumers: the sitemap, the API, public().
+        return PageViewRestriction.objects.none()
 
     def get_sitemap_urls(self, request=None):
         # The host's sitemap.xml is public: list a community page only if anonymous visitors may see it.
@@ -188,21 +186,16 @@ class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
             raise ValidationError(errors)
 
     def _parent_for_validation(self):
-        if self.pk and self.depth:
-            return self.parent_community
-        # A page being created in the admin knows its parent only through the tree position it will take.
+        """The parent community, also for a page not saved yet (its tree position is already set)."""
         parent = getattr(self, "_khub_new_parent", None)
+        if parent is None and self.path and self.depth and self.depth > 1:
+            parent = Page.objects.filter(path=self.path[: -self.steplen]).specific().first()
         return parent if isinstance(parent, CommunityPage) else None
 
-    def full_clean(self, *args, **kwargs):
-        if not self.tools and not self.pk:
-            self.tools = self.default_tools()
-        super().full_clean(*args, **kwargs)
-
     def default_tools(self):
+        """The registry's default tools, limited to those the parent community offers."""
         parent = self._parent_for_validation()
-        defaults = registry.defaults()
-        return [name for name in defaults if parent is None or name in parent.tools]
+        return [name for name in registry.defaults() if parent is None or name in parent.tools]
 
     def enabled_features(self):
         """The registered features this community has switched on, in navigation order."""
