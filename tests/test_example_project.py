@@ -42,7 +42,78 @@ CLIENT_SCRIPT = textwrap.dedent(
     admin = Client()
     admin.login(username="admin", password="khub-demo")
     result["admin_dashboard_signed_in"] = admin.get("/admin/").status_code
-    result["counts"] = [Page.objects.count(), get_user_model().objects.count(), Revision.objects.count()]
+    from khub_plugin.communities.models import Activity, CommunityProposal, Membership
+
+    result["counts"] = [
+        Page.objects.count(),
+        get_user_model().objects.count(),
+        Revision.objects.count(),
+        Membership.objects.count(),
+        Activity.objects.count(),
+        CommunityProposal.objects.count(),
+    ]
+    print(json.dumps(result))
+    """
+)
+
+COMMUNITIES_SCRIPT = textwrap.dedent(
+    """
+    import json, django
+    django.setup()
+    from django.test import Client
+    from khub_plugin.communities.models import CommunityPage, CommunityProposal, Membership
+
+    result = {"communities": {}, "pages": {}}
+    for community in CommunityPage.objects.live().order_by("path"):
+        memberships = Membership.objects.filter(community=community)
+        people = {m.user.username: [m.state, m.role] for m in memberships.select_related("user")}
+        parent = community.parent_community
+        result["communities"][community.title] = {
+            "visibility": community.visibility,
+            "stage": community.stage,
+            "parent": parent.title if parent else None,
+            "tags": len(community.tags.all()),
+            "body": bool(community.body),
+            "member_count_right": community.member_count == memberships.filter(state="active").count(),
+            "facilitator": people.get("facilitator"),
+            "member": people.get("member"),
+            "newcomer": people.get("newcomer"),
+            "facilitators": memberships.filter(state="active", role="facilitator").count(),
+            "states": sorted({m.state for m in memberships}),
+            # Everyone with any membership of a sub-community is an active member of its parent.
+            "outside_parent": sorted(
+                m.user.username for m in memberships.select_related("user")
+                if parent
+                and not Membership.objects.filter(community=parent, user=m.user, state="active").exists()
+            ),
+        }
+    result["proposals"] = list(
+        CommunityProposal.objects.values_list("name", "proposed_by__username", "status")
+    )
+
+    def visit(username, url):
+        client = Client()
+        client.login(username=username, password="khub-demo")
+        response = client.get(url)
+        return response.status_code, response.content.decode() if response.status_code == 200 else ""
+
+    pages = result["pages"]
+    status, body = visit("member", "/communities/")
+    pages["member directory"] = [status, body.count("You are a member")]
+    status, body = visit("newcomer", "/communities/")
+    pages["newcomer directory"] = [status, "5 communities" in body, "Violence Against Women" in body]
+    status, body = visit("newcomer", "/communities/scottish-members-services/")
+    pages["newcomer restricted"] = [status, "You have asked to join" in body]
+    pages["newcomer private"] = visit("newcomer", "/communities/violence-against-women/")[0]
+    task_group = "/communities/digital-partnership-scotland/gdpr-baseline/"
+    pages["newcomer private sub"] = visit("newcomer", task_group)[0]
+    pages["member private sub"] = visit("member", task_group)[0]
+    status, body = visit("facilitator", "/communities/scottish-members-services/manage/")
+    pages["facilitator manage"] = [status, "Nia Newcomer" in body]
+    status, body = visit("member", "/khub/whats-happening/")
+    pages["member activity"] = [status, body.count('class="khub-activity__item"') > 0]
+    status, body = visit("member", "/")
+    pages["header links"] = ["/khub/my-communities/" in body, "/khub/whats-happening/" in body]
     print(json.dumps(result))
     """
 )
@@ -108,6 +179,64 @@ def test_pages_answer_and_every_demo_user_can_sign_in(project, first_load):
     assert result["wrong_password"] == [200, True]
     assert result["admin_dashboard"] == 302
     assert result["admin_dashboard_signed_in"] == 200
+
+
+def test_demo_communities_show_every_membership_state(project, first_load):
+    out = manage(project, "shell", "-c", COMMUNITIES_SCRIPT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    communities = result["communities"]
+    assert list(communities) == [
+        "CoP Facilitators' CoP",
+        "Social Media and Online Collaboration",
+        "Knowledge Management",
+        "Scottish Members' Services Development Network",
+        "Violence Against Women Network",
+        "Digital Partnership for Scottish Local Government",
+        "GDPR baseline task group",
+    ]
+    shape = {title: (c["visibility"], c["parent"]) for title, c in communities.items()}
+    assert shape["Violence Against Women Network"] == ("private", None)
+    assert shape["Scottish Members' Services Development Network"] == ("restricted", None)
+    assert shape["GDPR baseline task group"] == (
+        "private",
+        "Digital Partnership for Scottish Local Government",
+    )
+    assert {c["stage"] for c in communities.values()} == {
+        "planning",
+        "start-up",
+        "nurture",
+        "sustain",
+        "closedown",
+    }
+    for title, community in communities.items():
+        assert community["tags"] and community["body"], title
+        assert community["member_count_right"], title
+        assert community["facilitator"] == ["active", "facilitator"], title
+        assert community["member"] == ["active", "member"], title
+        assert community["outside_parent"] == [], title
+    assert [t for t, c in communities.items() if c["newcomer"]] == [
+        "Scottish Members' Services Development Network"
+    ]
+    assert communities["Scottish Members' Services Development Network"]["newcomer"] == [
+        "requested",
+        "member",
+    ]
+    assert any(c["facilitators"] > 1 for c in communities.values())
+    every_state = set().union(*(c["states"] for c in communities.values()))
+    assert every_state == {"active", "invited", "requested", "declined", "left", "removed"}
+    assert result["proposals"] == [["Climate Emergency Officers", "member", "pending"]]
+    assert result["pages"] == {
+        "member directory": [200, 7],
+        "newcomer directory": [200, True, False],  # 5 of 7: the private ones are not listed
+        "newcomer restricted": [200, True],
+        "newcomer private": 404,
+        "newcomer private sub": 404,
+        "member private sub": 200,
+        "facilitator manage": [200, True],
+        "member activity": [200, True],
+        "header links": [True, True],
+    }
 
 
 def test_loading_the_demo_twice_creates_nothing_twice(project, first_load):

@@ -6,6 +6,7 @@ from django.db import transaction
 from home.models import HomePage, StandardPage
 from wagtail.models import Page, Site
 
+from demo.communities import STAFF, Seeder
 from khub_plugin.communities.models import CommunityIndexPage
 
 DEMO_PASSWORD = "khub-demo"  # noqa: S105  (demo data only, printed at start)
@@ -13,9 +14,27 @@ DEMO_PASSWORD = "khub-demo"  # noqa: S105  (demo data only, printed at start)
 USERS = [
     # username, first name, last name, role in the demo, superuser
     ("admin", "Ada", "Admin", "site administrator (Wagtail admin, every community)", True),
-    ("facilitator", "Fiona", "Facilitator", "a facilitator: runs communities and moderates them", False),
-    ("member", "Mo", "Member", "a member of staff who takes part in communities", False),
-    ("newcomer", "Nia", "Newcomer", "new to the intranet, a member of no community yet", False),
+    (
+        "facilitator",
+        "Fiona",
+        "Facilitator",
+        "facilitates every demo community: requests, invitations, members, stage (the Manage tab)",
+        False,
+    ),
+    (
+        "member",
+        "Mo",
+        "Member",
+        "an active member of every demo community, the private ones too; proposed a new community",
+        False,
+    ),
+    (
+        "newcomer",
+        "Nia",
+        "Newcomer",
+        "in no community yet; has asked to join the Scottish Members' Services Development Network",
+        False,
+    ),
 ]
 
 PAGES = [
@@ -42,7 +61,7 @@ PAGES = [
 
 
 class Command(BaseCommand):
-    help = "Load the demo intranet's pages and users (idempotent)."
+    help = "Load the demo intranet's pages, users and communities (idempotent)."
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -51,7 +70,7 @@ class Command(BaseCommand):
                 self.child_page(
                     home, StandardPage, slug, title=title, search_description=description, body=body
                 )
-            self.child_page(
+            directory = self.child_page(
                 home,
                 CommunityIndexPage,
                 "communities",
@@ -61,6 +80,10 @@ class Command(BaseCommand):
                 "across services and across councils.</p>",
             )
             created = [self.user(*row) for row in USERS]
+            users = {user.username: user for _username, _role, _created, user in created}
+            # Communities of practice under "Communities", with members in every state, some history in
+            # "What's happening", and a proposal waiting for a site admin.
+            Seeder(directory, users, DEMO_PASSWORD, self.stdout.write).run()
         self.print_sign_ins(created)
 
     def home_page(self):
@@ -106,13 +129,17 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        return username, role, created
+        return username, role, created, user
 
     def print_sign_ins(self, users):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Anytown Council intranet demo: http://127.0.0.1:8000/"))
         self.stdout.write("Staff sign-in: http://127.0.0.1:8000/accounts/login/   Wagtail admin: /admin/")
         self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}; demo data only):")
-        for username, role, _created in users:
+        for username, role, _created, _user in users:
             self.stdout.write(f"  {username:<12} {role}")
+        self.stdout.write(
+            f"  and {len(STAFF)} fictional council staff with the same password, e.g. sarah.bennett and "
+            "morag.campbell (facilitators too)"
+        )
         self.stdout.write("")
