@@ -72,17 +72,24 @@ class Access:
 
     @property
     def tree(self):
-        """``{community_id: (visibility, parent_community_id)}`` for every live community."""
+        """``{community_id: (visibility, parent_community_id)}`` for every live community.
+
+        A community under an unpublished community is left out too: nobody sees it until its parent is live.
+        """
         if self._tree is None:
             from khub_plugin.communities.models import CommunityPage
 
-            rows = list(CommunityPage.objects.live().values_list("id", "path", "visibility"))
-            by_path = {path: community_id for community_id, path, _ in rows}
+            rows = list(
+                CommunityPage.objects.values_list("id", "path", "visibility", "live").order_by("path")
+            )
+            by_path = {path: (community_id, live) for community_id, path, _, live in rows}
             step = CommunityPage.steplen
-            self._tree = {
-                community_id: (visibility, by_path.get(path[:-step]))
-                for community_id, path, visibility in rows
-            }
+            tree = {}
+            for community_id, path, visibility, live in rows:  # parents come before their children
+                parent_id, parent_live = by_path.get(path[:-step], (None, True))
+                if live and parent_live and (parent_id is None or parent_id in tree):
+                    tree[community_id] = (visibility, parent_id)
+            self._tree = tree
         return self._tree
 
     @property

@@ -7,6 +7,8 @@ act at all (a 403 or 404 for views) and :class:`MembershipError` when the action
 should be told about (shown as a message).
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
@@ -17,6 +19,7 @@ from khub_plugin.communities import activity, notify
 from khub_plugin.communities.models import Activity, CommunityPage, Membership, Visibility
 from khub_plugin.communities.signals import membership_changed
 
+logger = logging.getLogger(__name__)
 State = Membership.State
 Role = Membership.Role
 
@@ -36,7 +39,7 @@ def _lock(community, user):
 
 
 def _save(membership, new_state, actor, role=None, **fields):
-    """Move ``membership`` to ``new_state`` and keep the community's member count right."""
+    """Move ``membership`` to ``new_state`` (``actor`` is the user acting) and keep the member count right."""
     previous = membership.state or None
     was_active = previous == State.ACTIVE
     membership.state = new_state
@@ -52,12 +55,18 @@ def _save(membership, new_state, actor, role=None, **fields):
         CommunityPage.objects.filter(pk=membership.community_id).update(
             member_count=F("member_count") + delta
         )
-    transaction.on_commit(
-        lambda: membership_changed.send(
-            sender=Membership, membership=membership, previous_state=previous, actor=actor.user
-        )
-    )
+    transaction.on_commit(lambda: _announce(membership, previous, actor))
     return membership
+
+
+def _announce(membership, previous, actor):
+    # A host's failing receiver must not turn a saved change into an error page, nor stop other receivers.
+    results = membership_changed.send_robust(
+        sender=Membership, membership=membership, previous_state=previous, actor=actor
+    )
+    for receiver, result in results:
+        if isinstance(result, Exception):
+            logger.error("membership_changed receiver %r failed", receiver, exc_info=result)
 
 
 def _parent_gate(policy, community, user_policy=None):
@@ -80,7 +89,7 @@ def join(policy, community):
             )
         if membership.state != State.INVITED and community.visibility != Visibility.OPEN:
             raise NotAllowed
-        _save(membership, State.ACTIVE, policy, role=membership.role or Role.MEMBER)
+        _save(membership, State.ACTIVE, policy.user, role=membership.role or Role.MEMBER)
         activity.record(policy.user, Activity.Verb.JOINED, community)
     return membership
 
@@ -103,7 +112,7 @@ def request_to_join(policy, community, message=""):
             raise MembershipError(
                 _("A facilitator removed you from this community. Ask them to invite you back.")
             )
-        _save(membership, State.REQUESTED, policy, role=Role.MEMBER, message=message.strip()[:1000])
+        _save(membership, State.REQUESTED, policy.user, role=Role.MEMBER, message=message.strip()[:1000])
     for facilitator in _facilitators(community):
         notify.email_user(
             facilitator,
@@ -135,7 +144,7 @@ def approve(policy, community, membership_id):
     """A facilitator approves a request to join."""
     with transaction.atomic():
         membership = _moderated(policy, community, membership_id, [State.REQUESTED])
-        _save(membership, State.ACTIVE, policy, decided_by=policy.user, decision_reason="")
+        _save(membership, State.ACTIVE, policy.user, decided_by=policy.user, decision_reason="")
         activity.record(membership.user, Activity.Verb.JOINED, community)
     notify.email_user(membership.user, "request_approved", {"community": community})
     return membership
@@ -146,7 +155,11 @@ def decline(policy, community, membership_id, reason=""):
     with transaction.atomic():
         membership = _moderated(policy, community, membership_id, [State.REQUESTED])
         _save(
-            membership, State.DECLINED, policy, decided_by=policy.user, decision_reason=reason.strip()[:1000]
+            membership,
+            State.DECLINED,
+            policy.user,
+            decided_by=policy.user,
+            decision_reason=reason.strip()[:1000],
         )
     notify.email_user(
         membership.user, "request_declined", {"community": community, "reason": membership.decision_reason}
@@ -155,13 +168,11 @@ def decline(policy, community, membership_id, reason=""):
 
 
 def invite(policy, community, user, message=""):
-    """A facilitator invites an existing user to a restricted or private community."""
+    """A facilitator invites an existing user (in an open community: only to let a removed person back)."""
     from khub_plugin.communities.access import Access
 
     if not policy.can_moderate(community):
         raise NotAllowed
-    if community.visibility == Visibility.OPEN:
-        raise MembershipError(_("Anyone can join an open community: send them its link instead."))
     if not user.is_active:
         raise MembershipError(_("That account is not active."))
     if not _parent_gate(policy, community, Access(user)):
@@ -178,10 +189,13 @@ def invite(policy, community, user, message=""):
             raise MembershipError(
                 _("%(name)s has asked to join: approve their request instead.") % {"name": _display(user)}
             )
+        if community.visibility == Visibility.OPEN and membership.state != State.REMOVED:
+            # In an open community an invitation is only needed to let someone back in after removal.
+            raise MembershipError(_("Anyone can join an open community: send them its link instead."))
         _save(
             membership,
             State.INVITED,
-            policy,
+            policy.user,
             role=Role.MEMBER,
             invited_by=policy.user,
             message=message.strip()[:1000],
@@ -200,7 +214,7 @@ def decline_invitation(policy, community):
         membership = _lock(community, policy.user)
         if membership.state != State.INVITED:
             raise NotAllowed
-        _save(membership, State.DECLINED, policy)
+        _save(membership, State.DECLINED, policy.user)
     return membership
 
 
@@ -216,7 +230,7 @@ def leave(policy, community):
             raise MembershipError(
                 _("You are the only facilitator. Make another member a facilitator before you leave.")
             )
-        _save(membership, State.LEFT, policy, role=Role.MEMBER)
+        _save(membership, State.LEFT, policy.user, role=Role.MEMBER)
         activity.record(policy.user, Activity.Verb.LEFT, community)
     return membership
 
@@ -229,14 +243,14 @@ def withdraw_request(policy, community):
         membership = _lock(community, policy.user)
         if membership.state != State.REQUESTED:
             raise NotAllowed
-        _save(membership, State.LEFT, policy)
+        _save(membership, State.LEFT, policy.user)
     return membership
 
 
 def remove(policy, community, membership_id, reason=""):
-    """A facilitator removes a member (or cancels an invitation). Removal is immediate everywhere."""
+    """A facilitator removes a member. Removal is immediate everywhere."""
     with transaction.atomic():
-        membership = _moderated(policy, community, membership_id, [State.ACTIVE, State.INVITED])
+        membership = _moderated(policy, community, membership_id, [State.ACTIVE])
         if membership.user_id == policy.user.pk:
             raise MembershipError(_("To leave the community yourself, use Leave."))
         if (
@@ -248,11 +262,19 @@ def remove(policy, community, membership_id, reason=""):
         _save(
             membership,
             State.REMOVED,
-            policy,
+            policy.user,
             role=Role.MEMBER,
             decided_by=policy.user,
             decision_reason=reason.strip()[:1000],
         )
+    return membership
+
+
+def cancel_invitation(policy, community, membership_id):
+    """A facilitator withdraws an invitation. The person is not barred: they may be invited or ask again."""
+    with transaction.atomic():
+        membership = _moderated(policy, community, membership_id, [State.INVITED])
+        _save(membership, State.DECLINED, policy.user, decided_by=policy.user)
     return membership
 
 
@@ -268,24 +290,19 @@ def set_role(policy, community, membership_id, role):
             raise MembershipError(
                 _("A community needs at least one facilitator. Make someone else one first.")
             )
-        _save(membership, State.ACTIVE, policy, role=role)
+        _save(membership, State.ACTIVE, policy.user, role=role)
         if role == Role.FACILITATOR:
             activity.record(membership.user, Activity.Verb.FACILITATOR_ADDED, community)
     return membership
 
 
 def add_facilitator(community, user, actor=None):
-    """Make ``user`` an active facilitator (used when a proposal is approved, and by demo data)."""
+    """Make ``user`` an active facilitator (when a proposal is approved, and for demo data)."""
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().filter(community=community, user=user).first()
-        membership = membership or Membership(community=community, user=user, state="")
-        was_active = membership.state == State.ACTIVE
-        membership.state, membership.role = State.ACTIVE, Role.FACILITATOR
-        membership.joined_at = membership.joined_at or timezone.now()
-        membership.save()
-        if not was_active:
-            CommunityPage.objects.filter(pk=community.pk).update(member_count=F("member_count") + 1)
-    return membership
+        membership = _lock(community, user)
+        if membership.is_facilitator:
+            return membership
+        return _save(membership, State.ACTIVE, actor, role=Role.FACILITATOR)
 
 
 def set_stage(policy, community, stage):

@@ -248,10 +248,12 @@ def decide_request(request, community, membership_id, decision):
 
 @require_POST
 def manage_member(request, community, membership_id, action):
-    if action not in ("remove", "promote", "demote"):
+    if action not in ("remove", "promote", "demote", "cancel"):
         raise Http404
     if action == "remove":
         return _act(request, community, services.remove, _("Removed from the community."), membership_id)
+    if action == "cancel":
+        return _act(request, community, services.cancel_invitation, _("Invitation cancelled."), membership_id)
     role = Membership.Role.FACILITATOR if action == "promote" else Membership.Role.MEMBER
     return _act(request, community, services.set_role, _("Role changed."), membership_id, role)
 

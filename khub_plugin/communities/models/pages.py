@@ -67,8 +67,8 @@ class KhubPageMixin:
         return PageViewRestriction.objects.none()
 
     def get_sitemap_urls(self, request=None):
-        # The host's sitemap.xml is public: list a community page only if anonymous visitors may see it.
-        if not access.Access(None).can_see(self):
+        # The host's sitemap.xml is public: list a khub page only if anonymous visitors may see it.
+        if not self.anonymous_may_see():
             return []
         return super().get_sitemap_urls(request)
 
@@ -98,6 +98,11 @@ class CommunityIndexPage(KhubPageMixin, Page):
         from khub_plugin.communities import views
 
         return access.sign_in_required(request) or views.directory(request, self)
+
+    def anonymous_may_see(self):
+        from khub_plugin.conf import khub_settings
+
+        return khub_settings.ALLOW_ANONYMOUS
 
 
 class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
@@ -241,6 +246,24 @@ class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
         match.func = partial(match.func, community=self)
         return match
 
-    def url_for(self, name, **kwargs):
-        """The URL of a route under this community, e.g. ``community.url_for("members")``."""
-        return self.url + self.reverse_subpage(name, kwargs=kwargs).lstrip("/")
+    def reverse_subpage(self, name, args=None, kwargs=None):
+        """A route's path under this community; feature routes are named ``"<feature>:<name>"``."""
+        resolver, prefix = self.get_resolver(), ""
+        *namespaces, name = name.split(":")
+        for namespace in namespaces:
+            sub_prefix, resolver = resolver.namespace_dict[namespace]
+            prefix += sub_prefix
+        return "/" + prefix + resolver.reverse(name, *(args or ()), **(kwargs or {})).lstrip("/")
+
+    def url_for(self, name, request=None, **kwargs):
+        """URL of a route under this community: ``url_for("members")``, ``url_for("forum:topic", pk=3)``."""
+        return self.get_url(request) + self.reverse_subpage(name, kwargs=kwargs).lstrip("/")
+
+    def anonymous_may_see(self):
+        return access.Access(None).can_see(self)
+
+    def with_content_json(self, content):
+        # The member count lives outside revisions: publishing an older revision must not roll it back.
+        page = super().with_content_json(content)
+        page.member_count = self.member_count
+        return page

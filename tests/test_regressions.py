@@ -1,0 +1,97 @@
+"""Rules found broken in review, each held by a test."""
+
+from django.test import override_settings
+
+from khub_plugin.communities import services
+from khub_plugin.communities.access import Access
+from khub_plugin.communities.models import CommunityPage, Membership
+from khub_plugin.communities.signals import membership_changed
+from tests import factories
+
+
+def test_republishing_a_revision_keeps_the_live_member_count(directory):
+    community = factories.community(directory, "Social", "open")
+    for i in range(3):
+        services.join(Access(factories.user(f"u{i}")), community)
+    community.refresh_from_db()
+    assert community.member_count == 3
+    community.revisions.order_by("created_at").first().publish()  # taken before anyone joined
+    assert CommunityPage.objects.get(pk=community.pk).member_count == 3
+
+
+def test_a_removed_member_of_an_open_community_can_be_let_back_in(client, directory):
+    community = factories.community(directory, "Social", "open")
+    fac, person = factories.user("fac"), factories.user("sam")
+    factories.membership(community, fac, "active", "facilitator")
+    factories.membership(community, person, "removed")
+    client.force_login(fac)
+    client.post(community.url + "manage/invite/", {"who": "sam"})
+    assert Membership.objects.get(community=community, user=person).state == "invited"
+    client.force_login(person)
+    client.post(community.url + "invitation/accept/")
+    assert Membership.objects.get(community=community, user=person).state == "active"
+
+
+def test_cancelling_an_invitation_does_not_bar_the_person(client, directory):
+    community = factories.community(directory, "Network", "restricted")
+    fac, person = factories.user("fac"), factories.user("sam")
+    factories.membership(community, fac, "active", "facilitator")
+    invitation = factories.membership(community, person, "invited")
+    client.force_login(fac)
+    client.post(community.url + f"manage/members/{invitation.pk}/cancel/")
+    assert Membership.objects.get(pk=invitation.pk).state == "declined"
+    client.force_login(person)
+    client.post(community.url + "request/")
+    assert Membership.objects.get(pk=invitation.pk).state == "requested"
+
+
+def test_a_sub_community_of_an_unpublished_parent_is_hidden(client, directory):
+    parent = factories.community(directory, "Parent", "open")
+    child = factories.community(parent, "Child", "open")
+    parent.unpublish()
+    person = factories.user("sam")
+    assert not Access(person).can_see(child)
+    client.force_login(person)
+    assert client.get(child.url).status_code == 404
+    assert "Child" not in client.get(directory.url).content.decode()
+
+
+def test_every_membership_change_is_signalled_and_a_failing_receiver_breaks_nothing(
+    directory, django_capture_on_commit_callbacks
+):
+    community = factories.community(directory, "Social", "open")
+    seen = []
+
+    def record(sender, membership, previous_state, actor, **kwargs):
+        seen.append((membership.user.username, previous_state, membership.state, membership.role))
+
+    def broken(**kwargs):
+        raise RuntimeError("a host's receiver failed")
+
+    membership_changed.connect(broken, dispatch_uid="broken")
+    membership_changed.connect(record, dispatch_uid="record")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.add_facilitator(community, factories.user("fac"))
+            services.join(Access(factories.user("sam")), community)
+    finally:
+        membership_changed.disconnect(dispatch_uid="broken")
+        membership_changed.disconnect(dispatch_uid="record")
+    assert seen == [("fac", None, "active", "facilitator"), ("sam", None, "active", "member")]
+
+
+def test_feature_routes_can_be_linked_by_name(directory):
+    community = factories.community(directory, "Social", "open")
+    assert community.url_for("notes:index") == community.url + "notes/"
+    assert community.url_for("notes:detail", number=4) == community.url + "notes/4/"
+    assert community.url_for("members") == community.url + "members/"
+
+
+def test_the_directory_is_in_the_sitemap_only_when_anonymous_visitors_may_see_it(client, directory):
+    directory.save_revision().publish()
+    assert "/communities/" not in client.get("/sitemap.xml").content.decode()
+    with override_settings(KHUB_ALLOW_ANONYMOUS=True):
+        from khub_plugin.communities import privacy
+
+        privacy.sync_all()
+        assert "/communities/" in client.get("/sitemap.xml").content.decode()
