@@ -95,3 +95,42 @@ def test_the_directory_is_in_the_sitemap_only_when_anonymous_visitors_may_see_it
 
         privacy.sync_all()
         assert "/communities/" in client.get("/sitemap.xml").content.decode()
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<svg onload=alert(1)>",
+    "javascript:alert(1)",
+    '<a href="javascript:alert(1)">x</a>',
+    "{{ 7*7 }}{% debug %}",
+]
+
+
+def test_hostile_text_from_members_is_always_escaped(client, directory, django_capture_on_commit_callbacks):
+    from khub_plugin.communities import proposals
+    from khub_plugin.communities.models import CommunityProposal
+
+    restricted = factories.community(directory, "Network", "restricted")
+    fac = factories.user("fac")
+    factories.membership(restricted, fac, "active", "facilitator")
+    for i, payload in enumerate(HOSTILE):
+        person = factories.user(f"p{i}", first_name=payload)
+        client.force_login(person)
+        client.post(restricted.url + "request/", {"message": payload})
+        client.post("/khub/propose/", {"name": payload[:120], "purpose": payload, "visibility": "open"})
+        with django_capture_on_commit_callbacks(execute=True):
+            proposals.approve(CommunityProposal.objects.get(name=payload[:120]), factories.moderator(f"m{i}"))
+    client.force_login(fac)
+    pages = [
+        client.get(directory.url).content.decode(),
+        client.get(directory.url + "?q=" + HOSTILE[0]).content.decode(),
+        client.get(restricted.url + "manage/").content.decode(),
+        client.get("/khub/whats-happening/").content.decode(),
+        *(client.get(c.url).content.decode() for c in CommunityPage.objects.exclude(pk=restricted.pk)),
+    ]
+    for html in pages:
+        for marker in ("<script>alert", "<img src=x", "<svg onload", 'href="javascript:'):
+            assert marker not in html
+    # Template syntax in member text is shown as typed, never evaluated.
+    assert "{{ 7*7 }}{% debug %}" in pages[0] or "{{ 7*7 }}{% debug %}" in "".join(pages)

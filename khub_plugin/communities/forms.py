@@ -81,7 +81,9 @@ class InviteForm(forms.Form):
 
 
 class StageForm(forms.Form):
-    stage = forms.ChoiceField(label=_("Lifecycle stage"), choices=Stage.choices, widget=forms.RadioSelect)
+    stage = forms.ChoiceField(
+        label=_("Where is the community now?"), choices=Stage.choices, widget=forms.RadioSelect
+    )
 
 
 class ToolsForm(forms.Form):
