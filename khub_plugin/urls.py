@@ -7,6 +7,7 @@ Community pages are Wagtail pages: their tools answer under the community's own 
 
 from django.urls import path
 
+from khub_plugin.common import views as common_views
 from khub_plugin.communities import views as community_views
 
 app_name = "khub"
@@ -15,4 +16,5 @@ urlpatterns = [
     path("my-communities/", community_views.my_communities, name="my_communities"),
     path("whats-happening/", community_views.whats_happening, name="whats_happening"),
     path("propose/", community_views.propose, name="propose"),
+    path("text-size/", common_views.text_size, name="text_size"),
 ]
