@@ -60,3 +60,8 @@ def test_missing_required_apps_are_errors():
         errors = checks.check_installed_apps()
     assert [e.id for e in errors] == ["khub.E001", "khub.E001"]
     assert "'khub_plugin.common'" in errors[0].msg and "'taggit'" in errors[1].msg
+
+
+def test_missing_khub_urls_are_an_error(settings):
+    settings.ROOT_URLCONF = "wagtail.urls"  # a site that forgot step 3 of the installation guide
+    assert khub_check_ids() == ["khub.E005"]
