@@ -120,14 +120,22 @@ class Access:
         """Whether this visitor may see anything at all."""
         return self.is_authenticated or khub_settings.ALLOW_ANONYMOUS
 
+    def _visibility_if_parent_viewable(self, community_id):
+        """The community's visibility if it is live, the visitor is admitted and its parent's content is
+        viewable; otherwise ``None`` (nothing about it may be shown)."""
+        node = self.tree.get(community_id)
+        if node is None or not self.admitted:
+            return None
+        visibility, parent_id = node
+        if parent_id is not None and not self.can_view(parent_id):
+            return None
+        return visibility
+
     def can_see(self, community):
         """May this person know the community exists: list it, open its landing page, count it?"""
         community_id = _id(community)
-        node = self.tree.get(community_id)
-        if node is None or not self.admitted:
-            return False
-        visibility, parent_id = node
-        if parent_id is not None and not self.can_view(parent_id):
+        visibility = self._visibility_if_parent_viewable(community_id)
+        if visibility is None:
             return False
         # Cheapest answers first: the moderator check may cost a permissions query.
         if visibility != PRIVATE or self.state(community_id) in (ACTIVE, INVITED):
@@ -137,11 +145,8 @@ class Access:
     def can_view(self, community):
         """May this person see the community's content (tools, members, activity)?"""
         community_id = _id(community)
-        node = self.tree.get(community_id)
-        if node is None or not self.admitted:
-            return False
-        visibility, parent_id = node
-        if parent_id is not None and not self.can_view(parent_id):
+        visibility = self._visibility_if_parent_viewable(community_id)
+        if visibility is None:
             return False
         if visibility == OPEN or self.is_member(community_id):
             return True

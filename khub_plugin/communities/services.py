@@ -206,26 +206,28 @@ def invite(policy, community, user, message=""):
     return membership
 
 
-def decline_invitation(policy, community):
-    """The invited person says no."""
+def _own(policy, community, state):
+    """The acting person's own membership of ``community``, locked, which must be in ``state``."""
     if not policy.is_authenticated:
         raise NotAllowed
+    membership = _lock(community, policy.user)
+    if membership.state != state:
+        raise NotAllowed
+    return membership
+
+
+def decline_invitation(policy, community):
+    """The invited person says no."""
     with transaction.atomic():
-        membership = _lock(community, policy.user)
-        if membership.state != State.INVITED:
-            raise NotAllowed
+        membership = _own(policy, community, State.INVITED)
         _save(membership, State.DECLINED, policy.user)
     return membership
 
 
 def leave(policy, community):
     """A member leaves. The last facilitator must hand over first."""
-    if not policy.is_authenticated:
-        raise NotAllowed
     with transaction.atomic():
-        membership = _lock(community, policy.user)
-        if membership.state != State.ACTIVE:
-            raise NotAllowed
+        membership = _own(policy, community, State.ACTIVE)
         if membership.role == Role.FACILITATOR and _facilitator_count(community) <= 1:
             raise MembershipError(
                 _("You are the only facilitator. Make another member a facilitator before you leave.")
@@ -237,12 +239,8 @@ def leave(policy, community):
 
 def withdraw_request(policy, community):
     """The requester changes their mind."""
-    if not policy.is_authenticated:
-        raise NotAllowed
     with transaction.atomic():
-        membership = _lock(community, policy.user)
-        if membership.state != State.REQUESTED:
-            raise NotAllowed
+        membership = _own(policy, community, State.REQUESTED)
         _save(membership, State.LEFT, policy.user)
     return membership
 
