@@ -8,7 +8,7 @@ import os
 import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 
 
@@ -32,6 +32,7 @@ def test_the_database_is_postgresql(db):
 @pytest.mark.services
 def test_the_cache_is_redis():
     need("REDIS_URL")
+    cache = caches["default"]
     assert type(cache).__name__ == "RedisCache"
     key = f"khub-test-{uuid.uuid4()}"
     cache.set(key, {"ok": True}, 10)
