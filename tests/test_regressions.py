@@ -134,3 +134,53 @@ def test_hostile_text_from_members_is_always_escaped(client, directory, django_c
             assert marker not in html
     # Template syntax in member text is shown as typed, never evaluated.
     assert "{{ 7*7 }}{% debug %}" in pages[0] or "{{ 7*7 }}{% debug %}" in "".join(pages)
+
+
+def test_the_page_editor_offers_the_tools_as_checkboxes(client, directory):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("boss", "boss@example.org", "pw")
+    client.force_login(admin)
+    html = client.get(f"/admin/pages/add/khub_communities/communitypage/{directory.pk}/").content.decode()
+    assert 'type="checkbox" name="tools" value="notes"' in html
+    assert "checked" in html.split('value="notes"')[1].split(">")[0]  # the defaults are ticked for a new page
+
+
+def test_a_parent_cannot_become_less_open_than_its_sub_communities(directory):
+    from django.core.exceptions import ValidationError
+
+    parent = factories.community(directory, "Parent", "open")
+    factories.community(parent, "Child", "open")
+    parent.visibility = "restricted"
+    try:
+        parent.full_clean()
+    except ValidationError as error:
+        assert "Child" in " ".join(error.message_dict["visibility"])
+    else:
+        raise AssertionError("a parent less open than its sub-community was accepted")
+
+
+def test_host_restrictions_on_the_intranet_still_apply_to_community_pages(client, directory, home_page):
+    from django.contrib.auth.models import Group
+    from wagtail.models import PageViewRestriction
+
+    community = factories.community(directory, "Social", "open")
+    restriction = PageViewRestriction.objects.create(page=home_page, restriction_type="groups")
+    restriction.groups.add(Group.objects.create(name="Staff"))
+    client.force_login(factories.user("contractor"))  # signed in, but not in the intranet's staff group
+    assert client.get(community.url).status_code != 200
+    assert client.get(directory.url).status_code != 200
+
+
+def test_unpublishing_a_community_hides_its_sub_communities_from_wagtails_public_views(client, directory):
+    from wagtail.models import Page
+
+    with override_settings(KHUB_ALLOW_ANONYMOUS=True):
+        from khub_plugin.communities import privacy
+
+        privacy.sync_all()
+        parent = factories.community(directory, "Parent", "open")
+        child = factories.community(parent, "Child", "open")
+        assert Page.objects.public().filter(pk=child.pk).exists()
+        parent.unpublish()
+        assert not Page.objects.public().filter(pk=child.pk).exists()

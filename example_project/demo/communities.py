@@ -487,8 +487,7 @@ class Seeder:
                 summary=community.get_stage_display(),
             )
         self.memberships(community, spec)
-        # A revision stores member_count too: publish once the memberships exist, so that publishing this
-        # revision again later cannot set the count back to nothing.
+        # Publish once the memberships exist, so the first revision already shows the community as it is.
         community.member_count = community.memberships.filter(state=State.ACTIVE).count()
         community.save_revision().publish()
         return community

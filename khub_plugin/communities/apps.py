@@ -11,10 +11,12 @@ class CommunitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from wagtail.signals import page_published
+        from wagtail.signals import page_published, page_unpublished
 
         from khub_plugin.communities import privacy
 
         # Publishing a community (in the admin or by a facilitator) may change who can see it and its
         # sub-communities: keep Wagtail's restrictions and the search index in step.
         page_published.connect(privacy.on_page_published, dispatch_uid="khub_sync_privacy")
+        # Unpublishing hides everything below: their restrictions and index entries must follow.
+        page_unpublished.connect(privacy.on_page_published, dispatch_uid="khub_sync_privacy_unpublished")

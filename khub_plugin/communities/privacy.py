@@ -69,7 +69,7 @@ def sync_all():
 
 
 def on_page_published(sender, instance, **kwargs):
-    """``page_published`` receiver: re-synchronise a published directory or community."""
+    """``page_published``/``page_unpublished`` receiver: re-synchronise a directory or community."""
     from khub_plugin.communities.models import CommunityIndexPage, CommunityPage
 
     if isinstance(instance, CommunityIndexPage | CommunityPage):

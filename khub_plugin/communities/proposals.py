@@ -1,5 +1,8 @@
 """Deciding community proposals: approval creates and publishes the community; the proposer facilitates it."""
 
+import logging
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -13,6 +16,8 @@ from khub_plugin.communities.models import (
     Stage,
 )
 from khub_plugin.communities.signals import community_proposal_decided
+
+logger = logging.getLogger(__name__)
 
 
 class ProposalError(Exception):
@@ -44,10 +49,14 @@ def approve(proposal, user, directory=None):
         )
         community._khub_new_parent = parent.specific
         community.tools = community.default_tools()
-        parent.add_child(instance=community)
+        try:
+            parent.add_child(instance=community)
+        except ValidationError as error:
+            # E.g. the parent has become less open since the proposal was made.
+            raise ProposalError(" ".join(error.messages)) from None
         # can_decide() has authorised this; the admin need not also hold publish permission on the directory.
         community.save_revision(user=user, log_action=True).publish(user=user, skip_permission_checks=True)
-        services.add_facilitator(community, proposal.proposed_by)
+        services.add_facilitator(community, proposal.proposed_by, actor=user)
         activity.record(proposal.proposed_by, Activity.Verb.COMMUNITY_CREATED, community)
         proposal.status = CommunityProposal.Status.APPROVED
         proposal.community = community
@@ -74,9 +83,15 @@ def _decided(proposal, user):
     proposal.decided_by = user
     proposal.decided_at = timezone.now()
     proposal.save()
-    transaction.on_commit(
-        lambda: community_proposal_decided.send(sender=CommunityProposal, proposal=proposal, actor=user)
-    )
+    transaction.on_commit(lambda: _announce(proposal, user))
+
+
+def _announce(proposal, user):
+    # As for membership_changed: a host's failing receiver must not break the decision or other receivers.
+    results = community_proposal_decided.send_robust(sender=CommunityProposal, proposal=proposal, actor=user)
+    for receiver, result in results:
+        if isinstance(result, Exception):
+            logger.error("community_proposal_decided receiver %r failed", receiver, exc_info=result)
 
 
 def _free_slug(parent, name):

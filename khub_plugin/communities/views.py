@@ -323,7 +323,8 @@ def my_communities(request):
     policy = access.for_request(request)
     groups = {"active": [], "invited": [], "requested": [], "removed": []}
     for membership in mine:
-        if policy.can_see(membership.community) or membership.state == Membership.State.REMOVED:
+        # A private community someone was removed from is not theirs to see any more, not even by name.
+        if policy.can_see(membership.community):
             groups.setdefault(membership.state, []).append(membership)
     proposals = CommunityProposal.objects.filter(proposed_by=request.user).order_by("-created_at")[:20]
     return _page(request, "khub_plugin/communities/my_communities.html", {**groups, "proposals": proposals})

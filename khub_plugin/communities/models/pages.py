@@ -19,6 +19,7 @@ from wagtail.search import index
 
 from khub_plugin.common.context import khub_context
 from khub_plugin.communities import access
+from khub_plugin.communities.admin_forms import CommunityPageForm
 from khub_plugin.communities.features import RESERVED_NAMES, registry
 
 
@@ -62,9 +63,16 @@ class KhubPageMixin:
         return context
 
     def get_view_restrictions(self):
-        # Who may open a khub page is decided by the access policy in serve(). The restriction rows khub keeps
-        # on these pages (privacy.py) are for Wagtail's other consumers: the sitemap, the API, public().
-        return PageViewRestriction.objects.none()
+        # Who may open a community is decided by the access policy in serve(). khub's own restriction rows
+        # (privacy.py) exist for Wagtail's other consumers (sitemap, API, public()) and are skipped here; any
+        # restriction the host puts on the intranet itself (on an ancestor) still applies.
+        # One query over the page's own path (khub pages are never aliases), not Wagtail's two.
+        from khub_plugin.communities.privacy import MARKER
+
+        paths = [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
+        return PageViewRestriction.objects.filter(page__path__in=paths).exclude(
+            restriction_type=MARKER, groups=None
+        )
 
     def get_sitemap_urls(self, request=None):
         # The host's sitemap.xml is public: list a khub page only if anonymous visitors may see it.
@@ -139,9 +147,11 @@ class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
         FieldPanel("purpose"),
         FieldPanel("body"),
         MultiFieldPanel(
-            [FieldPanel("visibility"), FieldPanel("stage"), FieldPanel("tags")], heading=_("Community")
+            [FieldPanel("visibility"), FieldPanel("stage"), FieldPanel("tools"), FieldPanel("tags")],
+            heading=_("Community"),
         ),
     ]
+    base_form_class = CommunityPageForm
     # The host's own search page cannot ask khub's access policy, so only communities that anyone may see are
     # put in the index at all (see get_indexed_objects).
     search_fields = [
@@ -187,6 +197,16 @@ class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
                 errors["tools"] = _("The parent community does not offer: %(names)s.") % {
                     "names": ", ".join(extra)
                 }
+        if self.pk and "visibility" not in errors:
+            more_open = [
+                child.title
+                for child in CommunityPage.objects.child_of(self).only("title", "visibility")
+                if Visibility.openness(child.visibility) < Visibility.openness(self.visibility)
+            ]
+            if more_open:
+                errors["visibility"] = _(
+                    "These sub-communities are more open than that; change them first: %(names)s."
+                ) % {"names": ", ".join(more_open)}
         if errors:
             raise ValidationError(errors)
 
