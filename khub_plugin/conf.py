@@ -7,12 +7,30 @@ tests and sites can override them (``override_settings`` works). Every setting i
 
 from django.conf import settings as django_settings
 
+from khub_plugin import __version__
+
 DEFAULTS = {
     # The host template every khub page extends, so communities appear inside the intranet's own header,
     # navigation and styles. It must define the blocks "title", "content", "extra_css" and "extra_js".
     "BASE_TEMPLATE": "base.html",
     # Whether visitors who are not signed in may see open communities. Off: intranets are for staff.
     "ALLOW_ANONYMOUS": False,
+    # News: how often each source is fetched, and how many of its newest items are kept.
+    "NEWS_FETCH_INTERVAL_MINUTES": 60,
+    "NEWS_ITEMS_PER_SOURCE": 50,
+    # The safe fetcher (khub_plugin/common/fetch.py, docs/reference/fetcher.md), the only way khub fetches the
+    # outside world. Intranet hosts (private addresses) are refused unless listed here (exact names or IPs).
+    "FETCH_ALLOWED_HOSTS": [],
+    # The ports a fetched address may use.
+    "FETCH_ALLOWED_PORTS": [80, 443],
+    # The most bytes one fetch may return (as received, and after gzip/deflate decoding).
+    "FETCH_MAX_BYTES": 5_000_000,
+    # Seconds one whole fetch may take: DNS, connecting, redirects and the whole body.
+    "FETCH_TIMEOUT": 10,
+    # The User-Agent header sent with every fetch.
+    "FETCH_USER_AGENT": f"khub-plugin/{__version__} (+feed reader)",
+    # A CA bundle (a path) for checking HTTPS certificates; None: the operating system's trusted ones.
+    "FETCH_CA_BUNDLE": None,
 }
 
 
