@@ -101,6 +101,17 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
-CELERY_TASK_ALWAYS_EAGER = True
+# No broker by default: khub runs its tasks in-process (khub_plugin.common.tasks). The postgres env sets
+# REDIS_URL, and its real-worker tests send tasks through Redis to a `celery worker` process.
+CELERY_BROKER_URL = REDIS_URL or None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+
+# The real-worker tests serve feeds from a loopback server the worker must be allowed to reach.
+KHUB_FETCH_ALLOWED_HOSTS = [
+    host for host in os.environ.get("KHUB_TEST_FETCH_ALLOWED_HOSTS", "").split(",") if host
+]
+KHUB_FETCH_ALLOWED_PORTS = [80, 443] + [
+    int(port) for port in os.environ.get("KHUB_TEST_FETCH_ALLOWED_PORTS", "").split(",") if port
+]
 
 KHUB_BASE_TEMPLATE = "base.html"

@@ -1,3 +1,4 @@
+from demo import views as demo_views
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -13,6 +14,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("search/", search_views.search, name="search"),
     path("sitemap.xml", sitemap),
+    # Sample RSS and Atom feeds the demo's news sources read (no internet needed).
+    path("demo/feeds/<str:name>", demo_views.sample_feed, name="demo_feed"),
     # The intranet's own staff sign-in (and sign-out, password change and reset) pages.
     path("accounts/", include("django.contrib.auth.urls")),
     # khub-plugin: installation step 3.

@@ -1,9 +1,11 @@
 """The intranet's own page types: they exist before, and without, khub-plugin."""
 
 from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+
+from khub_plugin.news.blocks import NewsPanelBlock
 
 
 class HomePage(Page):
@@ -11,8 +13,10 @@ class HomePage(Page):
 
     intro = RichTextField(blank=True)
     body = RichTextField(blank=True)
+    # Panels beside the body: khub-plugin's news panel works on any page of the intranet.
+    panels = StreamField([("news", NewsPanelBlock())], blank=True, use_json_field=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body"), FieldPanel("panels")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
 
 

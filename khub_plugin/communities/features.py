@@ -30,6 +30,8 @@ class CommunityFeature:
     description: str = ""
     #: Whether new communities get this tool switched on by default.
     default_on: bool = True
+    #: Optional ``panel(request, community) -> str``: HTML for the community's home page (members only).
+    panel: object = None
 
 
 class FeatureRegistry:

@@ -80,10 +80,11 @@ def landing(request, community):
         .order_by("joined_at")[:10]
     )
     children = policy.visible_communities(CommunityPage.objects.child_of(community)).order_by("title")
-    recent = []
+    recent, panels = [], []
     if can_view:
         recent = Activity.objects.filter(community=community).select_related("actor")[:10]
-    return _render(
+        panels = [f.panel(request, community) for f in community.enabled_features() if f.panel is not None]
+    return render_community_page(
         request,
         community,
         "khub_plugin/communities/community_page.html",
@@ -92,6 +93,7 @@ def landing(request, community):
             "facilitators": facilitators,
             "subcommunities": children,
             "recent_activity": recent,
+            "feature_panels": panels,
             "request_form": RequestToJoinForm(),
         },
     )
@@ -116,7 +118,7 @@ def members(request, community):
             people = people.filter(role=role)
     people = people.order_by("-role", "user__first_name", "user__last_name", "pk")
     page = paginate(request, people, per_page=20)
-    return _render(
+    return render_community_page(
         request,
         community,
         "khub_plugin/communities/members.html",
@@ -130,7 +132,7 @@ def manage(request, community):
     if not policy.can_moderate(community):
         return _not_for_you(request, community)
     pending = Membership.objects.filter(community=community).select_related("user", "invited_by")
-    return _render(
+    return render_community_page(
         request,
         community,
         "khub_plugin/communities/manage.html",
@@ -145,7 +147,7 @@ def manage(request, community):
     )
 
 
-def _render(request, community, template, context):
+def render_community_page(request, community, template, context):
     policy = access.for_request(request)
     context = {
         **community.get_context(request),
@@ -169,20 +171,20 @@ def _not_for_you(request, community):
 # -- membership actions: each a POST with CSRF, checked by the services ----------------------------------
 
 
-def _refuse(policy, community):
+def refuse(policy, community):
     """404 to those who may not know the community exists, 403 to the rest."""
     if not policy.can_see(community):
         raise Http404
     raise PermissionDenied
 
 
-def _act(request, community, action, success, *args):
+def run_action(request, community, action, success, *args):
     """Run a membership service; tell the person what happened; go back where they came from."""
     policy = access.for_request(request)
     try:
         action(policy, community, *args)
     except services.NotAllowed:
-        _refuse(policy, community)
+        refuse(policy, community)
     except services.MembershipError as error:
         messages.error(request, str(error))
     else:
@@ -199,14 +201,16 @@ def _back(request, community):
 
 @require_POST
 def join(request, community):
-    return _act(request, community, services.join, _("You have joined %(name)s.") % {"name": community.title})
+    return run_action(
+        request, community, services.join, _("You have joined %(name)s.") % {"name": community.title}
+    )
 
 
 @require_POST
 def request_to_join(request, community):
     form = RequestToJoinForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
-    return _act(
+    return run_action(
         request,
         community,
         services.request_to_join,
@@ -217,22 +221,28 @@ def request_to_join(request, community):
 
 @require_POST
 def leave(request, community):
-    return _act(request, community, services.leave, _("You have left %(name)s.") % {"name": community.title})
+    return run_action(
+        request, community, services.leave, _("You have left %(name)s.") % {"name": community.title}
+    )
 
 
 @require_POST
 def withdraw(request, community):
-    return _act(request, community, services.withdraw_request, _("You have withdrawn your request to join."))
+    return run_action(
+        request, community, services.withdraw_request, _("You have withdrawn your request to join.")
+    )
 
 
 @require_POST
 def accept_invitation(request, community):
-    return _act(request, community, services.join, _("Welcome to %(name)s.") % {"name": community.title})
+    return run_action(
+        request, community, services.join, _("Welcome to %(name)s.") % {"name": community.title}
+    )
 
 
 @require_POST
 def decline_invitation(request, community):
-    return _act(request, community, services.decline_invitation, _("You have declined the invitation."))
+    return run_action(request, community, services.decline_invitation, _("You have declined the invitation."))
 
 
 @require_POST
@@ -240,10 +250,10 @@ def decide_request(request, community, membership_id, decision):
     if decision not in ("approve", "decline"):
         raise Http404
     if decision == "approve":
-        return _act(request, community, services.approve, _("Request approved."), membership_id)
+        return run_action(request, community, services.approve, _("Request approved."), membership_id)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _act(request, community, services.decline, _("Request declined."), membership_id, reason)
+    return run_action(request, community, services.decline, _("Request declined."), membership_id, reason)
 
 
 @require_POST
@@ -251,24 +261,28 @@ def manage_member(request, community, membership_id, action):
     if action not in ("remove", "promote", "demote", "cancel"):
         raise Http404
     if action == "remove":
-        return _act(request, community, services.remove, _("Removed from the community."), membership_id)
+        return run_action(
+            request, community, services.remove, _("Removed from the community."), membership_id
+        )
     if action == "cancel":
-        return _act(request, community, services.cancel_invitation, _("Invitation cancelled."), membership_id)
+        return run_action(
+            request, community, services.cancel_invitation, _("Invitation cancelled."), membership_id
+        )
     role = Membership.Role.FACILITATOR if action == "promote" else Membership.Role.MEMBER
-    return _act(request, community, services.set_role, _("Role changed."), membership_id, role)
+    return run_action(request, community, services.set_role, _("Role changed."), membership_id, role)
 
 
 @require_POST
 def invite(request, community):
     policy = access.for_request(request)
     if not policy.can_moderate(community):
-        _refuse(policy, community)
+        refuse(policy, community)
     form = InviteForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("who", []):
             messages.error(request, error)
         return redirect(community.url_for("manage"))
-    return _act(
+    return run_action(
         request,
         community,
         services.invite,
@@ -282,12 +296,12 @@ def invite(request, community):
 def change_stage(request, community):
     policy = access.for_request(request)
     if not policy.can_moderate(community):
-        _refuse(policy, community)
+        refuse(policy, community)
     form = StageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a lifecycle stage."))
         return redirect(community.url_for("manage"))
-    return _act(
+    return run_action(
         request, community, services.set_stage, _("Lifecycle stage changed."), form.cleaned_data["stage"]
     )
 
@@ -296,12 +310,12 @@ def change_stage(request, community):
 def change_tools(request, community):
     policy = access.for_request(request)
     if not policy.can_moderate(community):
-        _refuse(policy, community)
+        refuse(policy, community)
     form = ToolsForm(request.POST, community=community)
     if not form.is_valid():
         messages.error(request, _("Choose tools from the list."))
         return redirect(community.url_for("manage"))
-    return _act(request, community, services.set_tools, _("Tools updated."), form.cleaned_data["tools"])
+    return run_action(request, community, services.set_tools, _("Tools updated."), form.cleaned_data["tools"])
 
 
 # -- pages outside any community (khub_plugin.urls) ----------------------------------------------------------

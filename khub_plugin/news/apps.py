@@ -10,3 +10,18 @@ class NewsConfig(AppConfig):
     label = "khub_news"
     verbose_name = _("Communities: news")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from khub_plugin.communities.features import CommunityFeature, registry
+        from khub_plugin.news import urls, views
+
+        registry.register(
+            CommunityFeature(
+                name="news",
+                label=_("News"),
+                urlpatterns=urls.urlpatterns,
+                order=60,
+                description=_("News from the RSS and Atom feeds the community chooses."),
+                panel=views.landing_panel,
+            )
+        )

@@ -125,7 +125,10 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 # khub-plugin settings (docs/reference/settings.md).
 KHUB_BASE_TEMPLATE = "base.html"
 
-# Celery: the broker comes from each environment's settings.
+# Celery: the broker comes from each environment's settings. Beat runs khub's periodic work.
+CELERY_BEAT_SCHEDULE = {
+    "khub-fetch-due-news-feeds": {"task": "khub.news.fetch_due_feeds", "schedule": 300.0},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

@@ -12,6 +12,11 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
+# The demo serves its own sample feeds (demo/feeds/): let the safe fetcher reach the demo itself, and nothing
+# else inside this machine.
+KHUB_FETCH_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+KHUB_FETCH_ALLOWED_PORTS = [80, 443, 8000]
+
 try:
     from .local import *  # noqa: F403
 except ImportError:

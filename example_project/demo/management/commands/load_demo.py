@@ -7,6 +7,7 @@ from home.models import HomePage, StandardPage
 from wagtail.models import Page, Site
 
 from demo.communities import STAFF, Seeder
+from demo.news import seed_news
 from khub_plugin.communities.models import CommunityIndexPage
 
 DEMO_PASSWORD = "khub-demo"  # noqa: S105  (demo data only, printed at start)
@@ -83,7 +84,8 @@ class Command(BaseCommand):
             users = {user.username: user for _username, _role, _created, user in created}
             # Communities of practice under "Communities", with members in every state, some history in
             # "What's happening", and a proposal waiting for a site admin.
-            Seeder(directory, users, DEMO_PASSWORD, self.stdout.write).run()
+            communities = Seeder(directory, users, DEMO_PASSWORD, self.stdout.write).run()
+            seed_news(communities, home, self.stdout.write)
         self.print_sign_ins(created)
 
     def home_page(self):

@@ -1,0 +1,299 @@
+"""The News tool: sources, fetching through the safe fetcher, the news page, the panel, access."""
+
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from khub_plugin.common import fetch
+from khub_plugin.news import services, tasks
+from khub_plugin.news.blocks import NewsPanelBlock
+from khub_plugin.news.models import FeedItem, FeedSource
+from tests import factories
+
+FEEDS = Path(__file__).resolve().parent / "fixtures" / "feeds"
+
+
+class StubWeb:
+    """Stands in for the safe fetcher: answers from a dict of url -> (status, bytes, content type)."""
+
+    def __init__(self, pages):
+        self.pages = pages
+        self.requests = []
+
+    def __call__(self, url, *, etag=None, last_modified=None, **kwargs):
+        self.requests.append((url, etag))
+        if url not in self.pages:
+            raise fetch.ConnectionFailed(url, public_message="That address could not be reached.")
+        status, content, content_type = self.pages[url]
+        if etag and etag == "v1":
+            return SimpleNamespace(
+                url=url,
+                status=304,
+                content=b"",
+                content_type=content_type,
+                etag="v1",
+                last_modified=None,
+                headers={},
+            )
+        return SimpleNamespace(
+            url=url,
+            status=status,
+            content=content,
+            content_type=content_type,
+            etag="v1",
+            last_modified="Fri, 20 Nov 2026 09:00:00 GMT",
+            headers={},
+        )
+
+
+@pytest.fixture
+def web(monkeypatch):
+    stub = StubWeb(
+        {
+            "https://news.example/rss": (200, (FEEDS / "rss20.xml").read_bytes(), "application/rss+xml"),
+            "https://news.example/atom": (200, (FEEDS / "atom10.xml").read_bytes(), "application/atom+xml"),
+            "https://news.example/page": (200, (FEEDS / "not_a_feed.html").read_bytes(), "text/html"),
+        }
+    )
+    monkeypatch.setattr(services.fetch, "fetch", stub)
+    return stub
+
+
+@pytest.fixture
+def world(directory):
+    communities = {
+        vis: factories.community(directory, f"{vis.capitalize()} community", vis, slug=vis)
+        for vis in ("open", "restricted", "private")
+    }
+    fac, member, removed = factories.user("fac"), factories.user("member"), factories.user("removed")
+    for community in communities.values():
+        factories.membership(community, fac, "active", "facilitator")
+        factories.membership(community, member, "active")
+        factories.membership(community, removed, "removed")
+        source = FeedSource.objects.create(
+            community=community, name=f"{community.title} source", url=f"https://example.org/{community.slug}"
+        )
+        FeedItem.objects.create(
+            source=source,
+            community=community,
+            guid_hash=FeedItem.hash_guid("g"),
+            guid="g",
+            title=f"secret-item-{community.slug}",
+            published_at=timezone.now(),
+        )
+    return {"communities": communities, "fac": fac, "member": member, "removed": removed}
+
+
+def test_a_new_community_offers_news(world):
+    assert "news" in world["communities"]["open"].tools
+
+
+ROLE_EXPECTATIONS = {
+    # role: {visibility: (news page status, item shown)}
+    "anonymous": {"open": (302, False), "restricted": (302, False), "private": (302, False)},
+    "nonmember": {"open": (200, True), "restricted": (404, False), "private": (404, False)},
+    "member": {"open": (200, True), "restricted": (200, True), "private": (200, True)},
+    "facilitator": {"open": (200, True), "restricted": (200, True), "private": (200, True)},
+    "moderator": {"open": (200, True), "restricted": (200, True), "private": (200, True)},
+    "removed": {"open": (200, True), "restricted": (404, False), "private": (404, False)},
+}
+
+
+@pytest.mark.parametrize("role", list(ROLE_EXPECTATIONS))
+def test_news_pages_follow_the_access_policy(client, world, role):
+    people = {
+        "nonmember": lambda: factories.user("nobody"),
+        "moderator": lambda: factories.moderator(),
+        "member": lambda: world["member"],
+        "facilitator": lambda: world["fac"],
+        "removed": lambda: world["removed"],
+        "anonymous": lambda: None,
+    }
+    person = people[role]()
+    if person:
+        client.force_login(person)
+    for visibility, (status, shown) in ROLE_EXPECTATIONS[role].items():
+        community = world["communities"][visibility]
+        for url in (community.url + "news/", community.url + "news/sources/"):
+            response = client.get(url)
+            assert response.status_code == status, (role, visibility, url)
+        html = client.get(community.url + "news/").content.decode()
+        assert (f"secret-item-{community.slug}" in html) is shown, (role, visibility)
+
+
+@pytest.mark.parametrize(
+    "role, shown", [("member", True), ("nonmember", False), ("removed", False), ("anonymous", False)]
+)
+def test_the_news_panel_shows_a_private_communitys_news_only_to_its_members(rf, world, role, shown):
+    from django.contrib.auth.models import AnonymousUser
+
+    community = world["communities"]["private"]
+    block = NewsPanelBlock()
+    value = block.to_python({"heading": "News", "community": community.pk, "count": 5})
+    request = rf.get("/")
+    request.user = {
+        "member": world["member"],
+        "removed": world["removed"],
+        "nonmember": factories.user("nobody"),
+        "anonymous": AnonymousUser(),
+    }[role]
+    html = block.render(value, context={"request": request})
+    assert ("secret-item-private" in html) is shown
+
+
+def test_a_member_adds_a_source_and_it_is_fetched(client, world, web, django_capture_on_commit_callbacks):
+    community = world["communities"]["restricted"]
+    client.force_login(world["member"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            community.url + "news/sources/", {"name": "Sector news", "url": "https://news.example/rss"}
+        )
+    assert response.status_code == 302
+    source = FeedSource.objects.get(name="Sector news")
+    assert source.item_count > 0 and source.last_error == "" and source.next_fetch_at > timezone.now()
+    html = client.get(community.url + "news/").content.decode()
+    first = FeedItem.objects.filter(source=source).order_by("-published_at").first()
+    assert first.title in html
+    assert "<script" not in html.split('class="khub-news-list"')[1]
+
+
+def test_a_web_page_address_is_accepted_and_its_feed_discovered(world, web):
+    source = FeedSource.objects.create(
+        community=world["communities"]["open"], name="Page", url="https://news.example/page"
+    )
+    web.pages[_discovered_url()] = web.pages["https://news.example/rss"]
+    services.refresh(source.pk)
+    source.refresh_from_db()
+    assert source.feed_url == _discovered_url()
+    assert source.item_count > 0, source.last_error
+
+
+def _discovered_url():
+    from khub_plugin.news import parsing
+
+    return parsing.discover_feed_url((FEEDS / "not_a_feed.html").read_bytes(), "https://news.example/page")
+
+
+def test_refresh_is_a_conditional_get_and_deduplicates(world, web):
+    source = FeedSource.objects.create(
+        community=world["communities"]["open"], name="RSS", url="https://news.example/rss"
+    )
+    services.refresh(source.pk)
+    count = FeedItem.objects.filter(source=source).count()
+    services.refresh(source.pk)  # the stub answers 304 to the ETag it gave
+    assert web.requests[-1] == ("https://news.example/rss", "v1")
+    source.refresh_from_db()
+    source.etag = ""
+    source.save()
+    services.refresh(source.pk)  # a full fetch again: the same items are not stored twice
+    assert FeedItem.objects.filter(source=source).count() == count
+
+
+def test_only_the_newest_items_are_kept(world, web, settings):
+    settings.KHUB_NEWS_ITEMS_PER_SOURCE = 2
+    source = FeedSource.objects.create(
+        community=world["communities"]["open"], name="RSS", url="https://news.example/rss"
+    )
+    services.refresh(source.pk)
+    assert FeedItem.objects.filter(source=source).count() == 2
+    source.refresh_from_db()
+    assert source.item_count == 2
+
+
+def test_a_failing_source_backs_off_and_says_why(world, web):
+    source = FeedSource.objects.create(
+        community=world["communities"]["open"], name="Gone", url="https://gone.example/"
+    )
+    waits = []
+    for _ in range(3):
+        services.refresh(source.pk)
+        source.refresh_from_db()
+        waits.append(source.next_fetch_at - source.last_fetched_at)
+    assert source.failure_count == 3
+    assert source.last_error == "That address could not be reached."
+    assert waits[0] < waits[1] < waits[2] <= timedelta(hours=24)
+
+
+def test_the_beat_task_fetches_due_sources_in_process_without_a_broker(world, web):
+    due = FeedSource.objects.create(
+        community=world["communities"]["open"], name="Due", url="https://news.example/atom"
+    )
+    later = FeedSource.objects.create(
+        community=world["communities"]["open"],
+        name="Later",
+        url="https://news.example/rss",
+        next_fetch_at=timezone.now() + timedelta(hours=1),
+    )
+    assert tasks.fetch_due_feeds.apply().get() >= 1
+    assert FeedSource.objects.get(pk=due.pk).item_count > 0
+    assert FeedSource.objects.get(pk=later.pk).item_count == 0
+
+
+def test_refused_addresses_are_explained_to_the_member(client, world):
+    community = world["communities"]["open"]
+    client.force_login(world["member"])
+    response = client.post(community.url + "news/sources/", {"name": "Metadata", "url": "file:///etc/passwd"})
+    assert response.status_code == 200
+    assert not FeedSource.objects.filter(name="Metadata").exists()
+
+
+def test_only_facilitators_remove_or_refresh_and_only_their_own_sources(client, world, web):
+    open_c, restricted = world["communities"]["open"], world["communities"]["restricted"]
+    theirs = FeedSource.objects.get(community=restricted)
+    client.force_login(world["member"])
+    assert (
+        client.post(
+            open_c.url + f"news/sources/{FeedSource.objects.get(community=open_c).pk}/remove/"
+        ).status_code
+        == 403
+    )
+    # A facilitator of "open" only tries the restricted community's source through their own community's URL.
+    only_open = factories.user("openfac")
+    factories.membership(open_c, only_open, "active", "facilitator")
+    client.force_login(only_open)
+    assert client.post(open_c.url + f"news/sources/{theirs.pk}/remove/").status_code == 403
+    assert FeedSource.objects.filter(pk=theirs.pk).exists()
+    client.force_login(world["fac"])
+    client.post(restricted.url + f"news/sources/{theirs.pk}/remove/")
+    assert not FeedSource.objects.filter(pk=theirs.pk).exists()
+
+
+def test_news_page_queries_do_not_grow_with_items(client, world):
+    community = world["communities"]["open"]
+    source = FeedSource.objects.get(community=community)
+    client.force_login(world["member"])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(community.url + "news/?page=2").status_code == 200
+        return len(captured)
+
+    FeedItem.objects.bulk_create(
+        FeedItem(
+            source=source,
+            community=community,
+            guid_hash=FeedItem.hash_guid(f"a{i}"),
+            guid=f"a{i}",
+            title=f"Item {i}",
+            published_at=timezone.now(),
+        )
+        for i in range(30)
+    )
+    small = queries()
+    FeedItem.objects.bulk_create(
+        FeedItem(
+            source=source,
+            community=community,
+            guid_hash=FeedItem.hash_guid(f"b{i}"),
+            guid=f"b{i}",
+            title=f"Item {i}",
+            published_at=timezone.now(),
+        )
+        for i in range(500)
+    )
+    assert queries() == small
