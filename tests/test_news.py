@@ -297,3 +297,34 @@ def test_news_page_queries_do_not_grow_with_items(client, world):
         for i in range(500)
     )
     assert queries() == small
+
+
+def test_editors_manage_site_wide_sources_in_admin(client, db, web, django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("boss", "boss@example.org", "pw")
+    client.force_login(admin)
+    assert client.get("/admin/communities/news-sources/").status_code == 200
+    refused = client.post(
+        "/admin/communities/news-sources/new/", {"name": "Passwords", "url": "file:///etc/passwd"}
+    )
+    assert refused.status_code == 200 and not FeedSource.objects.filter(name="Passwords").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/communities/news-sources/new/", {"name": "Sector", "url": "https://news.example/rss"}
+        )
+    source = FeedSource.objects.get(name="Sector")
+    assert source.community is None and source.item_count > 0  # fetched as soon as it was added
+    listing = client.get("/admin/communities/news-sources/").content.decode()
+    assert "Sector" in listing and "Working" in listing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/communities/news-sources/refresh/{source.pk}/")
+    assert response.status_code == 302
+    assert client.get(f"/admin/communities/news-sources/refresh/{source.pk}/").status_code == 405
+
+
+def test_community_sources_are_not_listed_in_the_admin(client, world):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("boss", "boss@example.org", "pw"))
+    assert "Private community source" not in client.get("/admin/communities/news-sources/").content.decode()

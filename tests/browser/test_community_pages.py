@@ -1,9 +1,11 @@
 """Every community page passes axe (WCAG 2.2 AA) for the roles that see it, and works without JavaScript."""
 
 import pytest
+from django.utils import timezone
 
 from khub_plugin.communities import activity
 from khub_plugin.communities.models import Membership
+from khub_plugin.news.models import FeedItem, FeedSource
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -26,6 +28,23 @@ def world(site_url, directory):
         activity.record(people["member"], "joined", community)
     factories.membership(restricted, people["newcomer"], "requested").message = "I work in Fife."
     factories.membership(private, people["invitee"], "invited")
+    source = FeedSource.objects.create(
+        community=open_c,
+        name="Sector news",
+        url="https://news.example/rss",
+        last_fetched_at=timezone.now(),
+        item_count=1,
+    )
+    FeedItem.objects.create(
+        source=source,
+        community=open_c,
+        guid="s1",
+        guid_hash=FeedItem.hash_guid("s1"),
+        link="https://news.example/1",
+        title="Sector story",
+        summary_html="<p>Summary</p>",
+        published_at=timezone.now(),
+    )
     return {"open": open_c, "restricted": restricted, "private": private, "directory": directory, **people}
 
 
@@ -44,6 +63,9 @@ PAGES = [
     ("member", lambda w: "/khub/my-communities/", "Communities I belong to"),
     ("member", lambda w: "/khub/whats-happening/", "joined"),
     ("member", lambda w: "/khub/propose/", "Send proposal"),
+    ("member", lambda w: w["open"].url + "news/", "Sector story"),
+    ("fac", lambda w: w["open"].url + "news/sources/", "Refresh now"),
+    ("member", lambda w: w["open"].url, "Latest news"),
 ]
 
 
