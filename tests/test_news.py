@@ -328,3 +328,16 @@ def test_community_sources_are_not_listed_in_the_admin(client, world):
 
     client.force_login(get_user_model().objects.create_superuser("boss", "boss@example.org", "pw"))
     assert "Private community source" not in client.get("/admin/communities/news-sources/").content.decode()
+
+
+def test_each_source_can_have_its_own_interval(world, web, settings):
+    settings.KHUB_NEWS_FETCH_INTERVAL_MINUTES = 60
+    fast = FeedSource.objects.create(
+        community=world["communities"]["open"],
+        name="Fast",
+        url="https://news.example/rss",
+        interval_minutes=15,
+    )
+    services.refresh(fast.pk)
+    fast.refresh_from_db()
+    assert fast.next_fetch_at - fast.last_fetched_at == timedelta(minutes=15)

@@ -75,7 +75,7 @@ class NewsSourceViewSet(ModelViewSet):
     add_to_admin_menu = True
     name = "khub_news_sources"
     url_prefix = "communities/news-sources"
-    form_fields = ["name", "url"]
+    form_fields = ["name", "url", "interval_minutes"]
     index_view_class = SourceIndexView
     add_view_class = SourceCreateView
     copy_view_enabled = False

@@ -3,6 +3,7 @@
 import hashlib
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,13 @@ class FeedSource(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    interval_minutes = models.PositiveIntegerField(
+        _("fetch every (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5)],
+        help_text=_("Leave empty for the site's default (KHUB_NEWS_FETCH_INTERVAL_MINUTES)."),
+    )
 
     # Fetch state (changed only by news.services.refresh).
     etag = models.CharField(max_length=300, blank=True, editable=False)

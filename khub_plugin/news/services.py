@@ -172,8 +172,8 @@ def store_items(source, items, now=None):
     return len(new)
 
 
-def _interval():
-    return timedelta(minutes=khub_settings.NEWS_FETCH_INTERVAL_MINUTES)
+def _interval(source):
+    return timedelta(minutes=source.interval_minutes or khub_settings.NEWS_FETCH_INTERVAL_MINUTES)
 
 
 def _succeeded(source, now, result):
@@ -185,7 +185,7 @@ def _succeeded(source, now, result):
         last_modified=last_modified[:100],
         last_fetched_at=now,
         last_success_at=now,
-        next_fetch_at=now + _interval(),
+        next_fetch_at=now + _interval(source),
         failure_count=0,
         last_error="",
     )
@@ -194,7 +194,7 @@ def _succeeded(source, now, result):
 def _failed(source, now, message):
     failures = source.failure_count + 1
     # Exponential back-off: a broken feed is tried less and less often, at most once a day.
-    wait = min(_interval() * (2 ** min(failures, 10)), MAX_BACKOFF)
+    wait = min(_interval(source) * (2 ** min(failures, 10)), MAX_BACKOFF)
     FeedSource.objects.filter(pk=source.pk).update(
         feed_url=source.feed_url,
         last_fetched_at=now,
