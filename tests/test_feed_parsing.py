@@ -442,6 +442,9 @@ class TestHostileInput:
         assert title.endswith("…")
 
 
+FEED_LINK = b'<link rel="alternate" type="application/rss+xml" href="/f.rss">'
+
+
 class TestDiscovery:
     def test_finds_the_feed_link(self):
         url = discover_feed_url(fixture("not_a_feed.html"), "https://www.example.gov.uk/libraries/")
@@ -484,6 +487,29 @@ class TestDiscovery:
         page = b'<link rel="alternate" type="application/rss+xml" href="/feed">'
         assert discover_feed_url(page, "file:///tmp/") is None
         assert discover_feed_url(page, "https://x.example/a/") == "https://x.example/feed"
+
+    def test_commented_out_links_are_ignored(self):
+        page = (
+            b'<head><!-- <link rel="alternate" type="application/rss+xml" href="/old.rss"> -->'
+            b'<link rel="alternate" type="application/rss+xml" href="/new.rss"></head>'
+        )
+        assert discover_feed_url(page, "https://x.example/") == "https://x.example/new.rss"
+
+    @pytest.mark.parametrize(
+        "page",
+        [
+            pytest.param(
+                b"<!--" * 250_000, id="unclosed-comments"
+            ),  # quadratic in html.parser on a whole page
+            pytest.param(b"<![" * 300_000, id="marked-sections"),  # AssertionError in html.parser on 3.11
+            pytest.param(b"</" * 500_000, id="end-tags"),
+            pytest.param(b'<link rel="alternate" ' + b'a="x" ' * 150_000 + b">", id="huge-tag"),
+        ],
+    )
+    def test_hostile_pages_are_quick_and_harmless(self, page):
+        started = time.perf_counter()
+        assert discover_feed_url(page + FEED_LINK, "https://x.example/") in (None, "https://x.example/f.rss")
+        assert time.perf_counter() - started < 1.0
 
     def test_absolute_href(self):
         page = (

@@ -382,8 +382,10 @@ def _guid(entry, link, title, summary_html):
     if not guid:
         guid = link
     if not guid:
-        # No id and no link: the title (and, so that untitled items differ, the text) identifies the item.
-        guid = "sha256:" + hashlib.sha256(f"{title}\n{link}\n{summary_html}".encode()).hexdigest()
+        # No id and no link: the title identifies the item (the text too when there is no title either, so
+        # that untitled items do not all collapse into one).
+        seed = f"{title}\n{link}" if title else f"\n\n{summary_html}"
+        guid = "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
     if len(guid) > MAX_GUID_CHARS:
         guid = "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
     return guid
@@ -521,32 +523,49 @@ class _FeedLinkFinder(HTMLParser):
             if "alternate" in rels and media_type in FEED_TYPES and href:
                 self.links.append((media_type, href))
 
-    def handle_endtag(self, tag):
-        # Feed links belong in the <head>: once it is over and we have some, the rest of the page can wait.
-        if tag == "html" or (tag == "head" and self.links):
-            raise _StopParsing
+    handle_startendtag = handle_starttag
 
 
-class _StopParsing(Exception):
-    pass
+_LINK_OR_BASE_TAG = re.compile(r"<(?:link|base)\b[^<>]{0,4000}>", re.IGNORECASE)
+
+
+def _without_comments(text):
+    """``text`` without HTML comments, in linear time (a regex for them goes quadratic on "<!--" repeated)."""
+    parts, position = [], 0
+    while True:
+        start = text.find("<!--", position)
+        if start < 0:
+            parts.append(text[position:])
+            return "".join(parts)
+        parts.append(text[position:start])
+        end = text.find("-->", start + 4)
+        if end < 0:
+            return "".join(parts)
+        position = end + 3
 
 
 def discover_feed_url(html_content: bytes, base_url: str) -> str | None:
     """The feed a web page links to with ``<link rel="alternate" type="application/rss+xml" href="...">``
     (RSS and Atom preferred over generic XML), resolved against the page (and its ``<base href>``); http(s)
-    only. ``None`` if there is none."""
+    only. ``None`` if there is none.
+
+    Only the ``<link>`` and ``<base>`` tags are handed to ``html.parser``, one at a time: on a whole hostile
+    page it can take time growing with the square of the input (unclosed comments) or raise AssertionError
+    (``<![``) on the Python versions we support.
+    """
     page_url = safe_http_url(base_url)
     if not page_url:
         return None
+    text = _without_comments(bytes(html_content or b"")[:MAX_DISCOVERY_BYTES].decode("utf-8", "replace"))
     finder = _FeedLinkFinder()
-    text = bytes(html_content or b"")[:MAX_DISCOVERY_BYTES].decode("utf-8", "replace")
-    try:
-        finder.feed(text)
-        finder.close()
-    except _StopParsing:
-        pass
-    base = safe_http_url(finder.base, page_url) if finder.base else page_url
-    base = base or page_url
+    for match in itertools.islice(_LINK_OR_BASE_TAG.finditer(text), 1000):
+        try:
+            finder.feed(match.group())
+            finder.close()
+        except (AssertionError, ValueError):  # pragma: no cover - defensive, see the docstring
+            pass
+        finder.reset()
+    base = (safe_http_url(finder.base, page_url) if finder.base else "") or page_url
     candidates = sorted(
         enumerate(finder.links), key=lambda pair: (pair[1][0] not in _PREFERRED_FEED_TYPES, pair[0])
     )
