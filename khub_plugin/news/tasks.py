@@ -19,7 +19,9 @@ def fetch_due_feeds():
 
 
 # Time limits are a backstop: the fetcher and the parser bound their own work well below them.
-@shared_task(name="khub.news.fetch_feed", ignore_result=True, acks_late=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    name="khub.news.fetch_feed", ignore_result=True, acks_late=True, soft_time_limit=60, time_limit=90
+)
 def fetch_feed(source_id):
     """Fetch one source."""
     source = services.refresh(source_id)
