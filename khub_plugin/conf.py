@@ -15,6 +15,9 @@ DEFAULTS = {
     "BASE_TEMPLATE": "base.html",
     # Whether visitors who are not signed in may see open communities. Off: intranets are for staff.
     "ALLOW_ANONYMOUS": False,
+    # Add a Server-Timing header (SQL query count and time, total time) to every response. For development
+    # and measurement; needs khub_plugin.common.middleware.ServerTimingMiddleware in MIDDLEWARE.
+    "SERVER_TIMING": False,
     # News: how often each source is fetched, and how many of its newest items are kept.
     "NEWS_FETCH_INTERVAL_MINUTES": 60,
     "NEWS_ITEMS_PER_SOURCE": 50,

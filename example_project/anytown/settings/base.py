@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS += KHUB_APPS
 
 MIDDLEWARE = [
+    # khub-plugin: Server-Timing figures, shown only when KHUB_SERVER_TIMING is on (dev settings).
+    "khub_plugin.common.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

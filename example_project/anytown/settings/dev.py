@@ -9,6 +9,9 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
+# Show SQL query counts and times in the browser's developer tools (Network > Timing) and `curl -sI`.
+KHUB_SERVER_TIMING = True
+
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
