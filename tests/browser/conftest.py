@@ -24,6 +24,16 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_AXE_JS = REPO_ROOT / ".cache" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
+
+def expect(locator):
+    """Playwright's auto-waiting assertion for ``locator``. Use it after a click that submits a form: a plain
+    ``is_visible()`` reads the page at once, before the next one has loaded, and fails now and then. Imported
+    here, not at the top of a test module, because the default suite runs without Playwright installed."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 # Without the background-networking flags Chromium tries to reach Google's services at start-up, and on a
 # closed network those connections are refused (and slow the start). --no-sandbox: CI runs as root.
 CHROMIUM_ARGS = [

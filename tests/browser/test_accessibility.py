@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import WCAG_22_AA
+from .conftest import WCAG_22_AA, expect
 
 pytestmark = pytest.mark.browser
 
@@ -12,8 +12,8 @@ def test_the_directory_passes_axe_for_signed_in_staff(
 ):
     page = open_page(directory.url, user=user)
     assert page.url == site_url + directory.url  # signed in: not sent to the sign-in page
-    assert page.get_by_role("heading", level=1, name="All communities").is_visible()
-    assert page.get_by_role("main").get_by_text("Find your peers.").is_visible()
+    expect(page.get_by_role("heading", level=1, name="All communities")).to_be_visible()
+    expect(page.get_by_role("main").get_by_text("Find your peers.")).to_be_visible()
     screenshot(page, "khub-directory")
     axe_check(page)
 
@@ -21,8 +21,8 @@ def test_the_directory_passes_axe_for_signed_in_staff(
 def test_the_directory_works_without_javascript(open_page, site_url, directory, user):
     page = open_page(directory.url, user=user, javascript=False)
     assert page.url == site_url + directory.url
-    assert page.get_by_role("heading", level=1, name="All communities").is_visible()
-    assert page.get_by_text("No communities have been set up here yet.").is_visible()
+    expect(page.get_by_role("heading", level=1, name="All communities")).to_be_visible()
+    expect(page.get_by_text("No communities have been set up here yet.")).to_be_visible()
 
 
 def test_the_host_template_has_sound_landmarks(open_page, axe_check, directory, user):

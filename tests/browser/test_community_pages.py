@@ -8,6 +8,8 @@ from khub_plugin.communities.models import Membership
 from khub_plugin.news.models import FeedItem, FeedSource
 from tests import factories
 
+from .conftest import expect
+
 pytestmark = pytest.mark.browser
 
 
@@ -72,21 +74,21 @@ PAGES = [
 @pytest.mark.parametrize("who, where, expected", PAGES, ids=[f"{p[0]}-{i}" for i, p in enumerate(PAGES)])
 def test_page_passes_axe(open_page, axe_check, world, who, where, expected):
     page = open_page(where(world), user=world[who])
-    assert page.get_by_text(expected).first.is_visible()
+    expect(page.get_by_text(expected).first).to_be_visible()
     axe_check(page)
 
 
 def test_error_summary_passes_axe(open_page, axe_check, world):
     page = open_page("/khub/propose/", user=world["member"])
     page.get_by_role("button", name="Send proposal").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     axe_check(page)
 
 
 def test_joining_works_without_javascript(open_page, world, screenshot):
     page = open_page(world["open"].url, user=world["newcomer"], javascript=False)
     page.get_by_role("button", name="Join this community").click()
-    assert page.get_by_text("You have joined Social Media and Online Collaboration.").is_visible()
+    expect(page.get_by_text("You have joined Social Media and Online Collaboration.")).to_be_visible()
     assert Membership.objects.get(community=world["open"], user=world["newcomer"]).state == "active"
     screenshot(page, "khub-community-joined")
 
@@ -97,6 +99,6 @@ def test_a_facilitator_declines_with_a_reason_without_javascript(open_page, worl
     page.get_by_text("Decline", exact=False).first.click()  # <details> opens without JavaScript
     page.get_by_label("Reason (optional)").fill("This network is for members' services officers.")
     page.get_by_role("button", name="Decline request").click()
-    assert page.get_by_text("Request declined.").is_visible()
+    expect(page.get_by_text("Request declined.")).to_be_visible()
     row = Membership.objects.get(community=world["restricted"], user=world["newcomer"])
     assert (row.state, row.decision_reason) == ("declined", "This network is for members' services officers.")
