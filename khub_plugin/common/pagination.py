@@ -11,12 +11,16 @@ def paginate(request, queryset, per_page=20, sizes=PAGE_SIZES):
     ``?page=`` out of range gives the last page (not a 404); ``?per_page=`` is honoured only if it is one of
     ``sizes``, so nobody can ask for a million rows at once.
     """
+    return Paginator(queryset, page_size(request, per_page, sizes)).get_page(request.GET.get("page"))
+
+
+def page_size(request, default=20, sizes=PAGE_SIZES):
+    """The ``?per_page=`` asked for if it is one of ``sizes``, else ``default``."""
     try:
-        requested = int(request.GET.get("per_page", per_page))
+        requested = int(request.GET.get("per_page", default))
     except ValueError:
-        requested = per_page
-    size = requested if requested in sizes else per_page
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+        return default
+    return requested if requested in sizes else default
 
 
 def querystring_without_page(request):

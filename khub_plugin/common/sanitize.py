@@ -43,7 +43,8 @@ _IMG_ATTRIBUTES = {"src", "alt", "title", "width", "height"}
 # A scheme at the start of a URL once whitespace and control characters (which browsers ignore) are removed.
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f-\x9f]+")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Also the two noncharacters XML forbids: one in a post would make the forum's feed unreadable for everyone.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 # An <img> that lost its src (not from our storage): nothing to show, so drop it. nh3's output is a
 # normalised serialisation (attributes double-quoted, ">" inside values escaped), so this is reliable there.
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
