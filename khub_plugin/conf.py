@@ -18,6 +18,17 @@ DEFAULTS = {
     # Add a Server-Timing header (SQL query count and time, total time) to every response. For development
     # and measurement; needs khub_plugin.common.middleware.ServerTimingMiddleware in MIDDLEWARE.
     "SERVER_TIMING": False,
+    # How the access policy asks whether someone is a site moderator: "query" (one query on Django's own
+    # user and group permissions) or "has_perm" (user.has_perm, which asks every authentication backend).
+    "MODERATOR_CHECK": "query",
+    # Spam and abuse limits on what members post (forum topics and replies, and later other contributions):
+    # the shortest time between two posts by one person, and the most posts one person may make in 24 hours.
+    # Site moderators are exempt. 0 switches a limit off.
+    "POST_MIN_INTERVAL_SECONDS": 15,
+    "POSTS_PER_DAY": 200,
+    # Forum page sizes: topics per page and replies per page of a topic (members can choose 10, 20 or 50).
+    "FORUM_TOPICS_PER_PAGE": 20,
+    "FORUM_REPLIES_PER_PAGE": 20,
     # News: how often each source is fetched, and how many of its newest items are kept.
     "NEWS_FETCH_INTERVAL_MINUTES": 60,
     "NEWS_ITEMS_PER_SOURCE": 50,

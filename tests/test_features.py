@@ -23,7 +23,8 @@ def test_reserved_and_duplicate_names_are_refused():
 
 
 def test_new_communities_offer_the_default_tools(directory):
-    assert factories.community(directory, "Social", "open").tools == ["notes", "news"]  # registry order
+    # In the registry's order.
+    assert factories.community(directory, "Social", "open").tools == ["forum", "notes", "news"]
 
 
 def test_feature_routes_answer_only_when_switched_on(client, directory):
@@ -77,7 +78,7 @@ def test_a_community_slug_cannot_shadow_a_route(directory):
 def test_switching_a_tool_off_in_a_parent_switches_it_off_below(client, directory):
     parent = factories.community(directory, "Parent", "open")
     child = factories.community(parent, "Child", "open")
-    assert child.tools == ["notes", "news"]
+    assert child.tools == ["forum", "notes", "news"]
     fac = factories.user("fac")
     factories.membership(parent, fac, "active", "facilitator")
     client.force_login(fac)

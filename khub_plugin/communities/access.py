@@ -37,9 +37,13 @@ def sign_in_required(request):
 
 
 def for_request(request):
-    """The :class:`Access` of the request's user, built once per request."""
+    """The :class:`Access` of the request's user, built once per request.
+
+    A feed opened with a personal feed key (``khub_plugin.communities.tokens``) keeps the policy of the key's
+    owner that ``CommunityPage.serve`` put on the request (``via_token``), whoever ``request.user`` is.
+    """
     policy = getattr(request, "_khub_access", None)
-    if policy is None or policy.user != request.user:
+    if policy is None or (policy.user != request.user and not policy.via_token):
         policy = request._khub_access = Access(request.user)
     return policy
 
@@ -47,8 +51,10 @@ def for_request(request):
 class Access:
     """What one person may see and do. Build one per request (:func:`for_request`) or per digest batch."""
 
-    def __init__(self, user):
+    def __init__(self, user, via_token=False):
         self.user = user
+        #: Built for a feed request authenticated by the user's feed key, not by a session.
+        self.via_token = via_token
         self.is_authenticated = bool(user is not None and user.is_authenticated)
         self.is_superuser = bool(self.is_authenticated and user.is_superuser and user.is_active)
         self._memberships = None
@@ -59,15 +65,9 @@ class Access:
 
     @property
     def memberships(self):
-        """``{community_id: (state, role)}`` for this person."""
+        """``{community_id: (state, role)}`` for this person, in live communities."""
         if self._memberships is None:
-            from khub_plugin.communities.models import Membership
-
-            if self.is_authenticated:
-                rows = Membership.objects.filter(user=self.user).values_list("community_id", "state", "role")
-                self._memberships = {community_id: (state, role) for community_id, state, role in rows}
-            else:
-                self._memberships = {}
+            self._load()
         return self._memberships
 
     @property
@@ -77,31 +77,48 @@ class Access:
         A community under an unpublished community is left out too: nobody sees it until its parent is live.
         """
         if self._tree is None:
-            from khub_plugin.communities.models import CommunityPage
-
-            rows = list(
-                CommunityPage.objects.values_list("id", "path", "visibility", "live").order_by("path")
-            )
-            by_path = {path: (community_id, live) for community_id, path, _, live in rows}
-            step = CommunityPage.steplen
-            tree = {}
-            for community_id, path, visibility, live in rows:  # parents come before their children
-                parent_id, parent_live = by_path.get(path[:-step], (None, True))
-                if live and parent_live and (parent_id is None or parent_id in tree):
-                    tree[community_id] = (visibility, parent_id)
-            self._tree = tree
+            self._load()
         return self._tree
+
+    def _load(self):
+        """The community tree and this person's memberships in it, in one query."""
+        from django.db.models import FilteredRelation, Q
+
+        from khub_plugin.communities.models import CommunityPage
+
+        rows = CommunityPage.objects.order_by("path")
+        if self.is_authenticated:
+            # At most one membership per person and community (a unique constraint): one row per community.
+            rows = rows.annotate(
+                mine=FilteredRelation("memberships", condition=Q(memberships__user=self.user))
+            ).values_list("id", "path", "visibility", "live", "mine__state", "mine__role")
+        else:
+            rows = rows.values_list("id", "path", "visibility", "live")
+        by_path = {row[1]: (row[0], row[3]) for row in rows}
+        step = CommunityPage.steplen
+        tree, memberships = {}, {}
+        for community_id, path, visibility, live, *membership in rows:  # parents come before their children
+            parent_id, parent_live = by_path.get(path[:-step], (None, True))
+            if live and parent_live and (parent_id is None or parent_id in tree):
+                tree[community_id] = (visibility, parent_id)
+            if membership and membership[0]:
+                memberships[community_id] = tuple(membership)
+        self._tree, self._memberships = tree, memberships
 
     @property
     def is_moderator(self):
         """A superuser, or a site moderator (Wagtail user with the khub moderation permission)."""
         if self._moderator is None:
             self._moderator = self.is_superuser or (
-                self.is_authenticated
-                and self.user.is_active
-                and self.user.has_perm("khub_communities.moderate_communities")
+                self.is_authenticated and self.user.is_active and _has_moderate_permission(self.user)
             )
         return self._moderator
+
+    def as_anonymous(self):
+        """The policy of a signed-out visitor, sharing this one's loaded community tree (no query)."""
+        anonymous = Access(None)
+        anonymous._tree, anonymous._memberships = self.tree, {}
+        return anonymous
 
     # -- questions about one community ------------------------------------------------------------------
 
@@ -162,7 +179,8 @@ class Access:
         """May this person moderate content and membership, and choose tools and the lifecycle stage?"""
         if not self.can_view(community):
             return False
-        return self.is_moderator or self.is_facilitator(community)
+        # The facilitator answer is free (memberships are loaded); the moderator one may cost a query.
+        return self.is_facilitator(community) or self.is_moderator
 
     # -- questions about many --------------------------------------------------------------------------------
 
@@ -184,6 +202,25 @@ class Access:
     def filter_visible(self, queryset, community_field="community"):
         """Keep the rows of ``queryset`` whose community's content this person can see."""
         return queryset.filter(**{f"{community_field}_id__in": self.content_ids()})
+
+
+def _has_moderate_permission(user):
+    """Whether ``user`` holds the site moderator permission, directly or through a group.
+
+    Asked with one query instead of ``user.has_perm``'s two (it loads every user and group permission), as
+    most pages ask it for ordinary members. Sites whose permissions come from another authentication backend
+    (``has_perm`` consults every backend) can keep that behaviour with ``KHUB_MODERATOR_CHECK = "has_perm"``.
+    """
+    if khub_settings.MODERATOR_CHECK == "has_perm":
+        return user.has_perm("khub_communities.moderate_communities")
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    return (
+        Permission.objects.filter(content_type__app_label="khub_communities", codename="moderate_communities")
+        .filter(Q(user=user) | Q(group__user=user))
+        .exists()
+    )
 
 
 def _id(community):

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ImproperlyConfigured
 
 #: Route names of the core that no feature may take.
-RESERVED_NAMES = frozenset({"members", "join", "request", "leave", "invitation", "manage", "activity"})
+RESERVED_NAMES = frozenset(
+    {"members", "join", "request", "leave", "invitation", "manage", "activity", "moderation"}
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,17 @@ class CommunityFeature:
     default_on: bool = True
     #: Optional ``panel(request, community) -> str``: HTML for the community's home page (members only).
     panel: object = None
+    #: ``{verb: label}`` of the activity this feature records,
+    #: e.g. ``{"topic-started": _("started a topic")}``.
+    activity_verbs: dict = field(default_factory=dict)
+    #: ``{action: label}`` of the moderation actions this feature logs, e.g. ``{"pin": _("pinned")}``.
+    moderation_actions: dict = field(default_factory=dict)
+    #: Optional ``feeds(request, community, token) -> [(label, url), ...]``: the community's feeds of this
+    #: feature, listed on the "My feeds" page (``token`` is the person's FeedToken key, for private feeds).
+    feeds: object = None
+    #: Optional ``search(request, policy, query) -> list of SearchSection``: the feature's part of the
+    #: site-wide search page (see ``khub_plugin.communities.search``).
+    search: object = None
 
 
 class FeatureRegistry:
@@ -65,6 +78,24 @@ class FeatureRegistry:
 
     def choices(self):
         return [(feature.name, feature.label) for feature in self]
+
+    def verb_label(self, verb):
+        """The label of an activity verb a feature records (the verb itself if no feature claims it)."""
+        for feature in self._features.values():
+            if verb in feature.activity_verbs:
+                return feature.activity_verbs[verb]
+        return verb
+
+    def verbs_by_feature(self):
+        """``{feature name: [its activity verbs]}`` for the features that record activity."""
+        return {f.name: list(f.activity_verbs) for f in self._features.values() if f.activity_verbs}
+
+    def action_label(self, action):
+        """The label of a moderation action a feature logs (the action's name if no feature claims it)."""
+        for feature in self._features.values():
+            if action in feature.moderation_actions:
+                return feature.moderation_actions[action]
+        return action
 
     def defaults(self):
         return [feature.name for feature in self if feature.default_on]

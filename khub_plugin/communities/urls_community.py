@@ -14,6 +14,7 @@ urlpatterns = [
     path("invitation/accept/", views.accept_invitation, name="invitation_accept"),
     path("invitation/decline/", views.decline_invitation, name="invitation_decline"),
     path("manage/", views.manage, name="manage"),
+    path("manage/moderation/", views.moderation_log, name="moderation_log"),
     path("manage/invite/", views.invite, name="invite"),
     path("manage/stage/", views.change_stage, name="stage"),
     path("manage/tools/", views.change_tools, name="tools"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from khub_plugin.common.context import khub_context
 from khub_plugin.common.pagination import paginate, querystring_without_page
-from khub_plugin.communities import access, services
+from khub_plugin.communities import access, activity, services
 from khub_plugin.communities.forms import (
     DirectoryFilterForm,
     InviteForm,
@@ -23,7 +23,13 @@ from khub_plugin.communities.forms import (
     StageForm,
     ToolsForm,
 )
-from khub_plugin.communities.models import Activity, CommunityPage, CommunityProposal, Membership
+from khub_plugin.communities.models import (
+    Activity,
+    CommunityPage,
+    CommunityProposal,
+    Membership,
+    ModerationAction,
+)
 
 # -- pages of a community ------------------------------------------------------------------------------------
 
@@ -82,7 +88,9 @@ def landing(request, community):
     children = policy.visible_communities(CommunityPage.objects.child_of(community)).order_by("title")
     recent, panels = [], []
     if can_view:
-        recent = Activity.objects.filter(community=community).select_related("actor")[:10]
+        recent = activity.shown(
+            Activity.objects.filter(community=community), {community.pk: community.tools}
+        ).select_related("actor")[:10]
         panels = [f.panel(request, community) for f in community.enabled_features() if f.panel is not None]
     return render_community_page(
         request,
@@ -144,6 +152,21 @@ def manage(request, community):
             "stage_form": StageForm(initial={"stage": community.stage}),
             "tools_form": ToolsForm(community=community, initial={"tools": community.tools}),
         },
+    )
+
+
+def moderation_log(request, community):
+    """Every moderation action in the community, newest first, with who and why: for facilitators."""
+    policy = access.for_request(request)
+    if not policy.can_moderate(community):
+        return _not_for_you(request, community)
+    actions = ModerationAction.objects.filter(community=community).select_related("actor")
+    page = paginate(request, actions, per_page=20)
+    return render_community_page(
+        request,
+        community,
+        "khub_plugin/communities/moderation_log.html",
+        {"current": "manage", "page_obj": page, "querystring": querystring_without_page(request)},
     )
 
 
@@ -350,7 +373,10 @@ def whats_happening(request):
     if denied:
         return denied
     policy = access.for_request(request)
-    events = policy.filter_visible(Activity.objects.all()).select_related("actor", "community")
+    ids = policy.content_ids()
+    tools = dict(CommunityPage.objects.filter(pk__in=ids).values_list("id", "tools"))
+    events = activity.shown(policy.filter_visible(Activity.objects.all()), tools)
+    events = events.select_related("actor", "community")
     page = paginate(request, events, per_page=20)
     return _page(
         request,

@@ -2,8 +2,10 @@
 
 from .activity import Activity
 from .membership import Membership, MembershipQuerySet
+from .moderation import ModerationAction
 from .pages import CommunityIndexPage, CommunityPage, CommunityTag, Stage, Visibility
 from .proposals import CommunityProposal
+from .tokens import FeedToken
 
 __all__ = [
     "Activity",
@@ -11,8 +13,10 @@ __all__ = [
     "CommunityPage",
     "CommunityProposal",
     "CommunityTag",
+    "FeedToken",
     "Membership",
     "MembershipQuerySet",
+    "ModerationAction",
     "Stage",
     "Visibility",
 ]

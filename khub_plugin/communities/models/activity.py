@@ -30,6 +30,9 @@ class Activity(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("target_type", "target_id")
     summary = models.CharField(max_length=300, blank=True)
+    #: Where the target can be read (a path on this site), stored when recorded so the stream costs no query
+    #: per row. Empty when there is nothing to link to.
+    link = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,4 +51,7 @@ class Activity(models.Model):
         try:
             return self.Verb(self.verb).label
         except ValueError:
-            return self.verb
+            # Features name their own verbs (CommunityFeature.activity_verbs).
+            from khub_plugin.communities.features import registry
+
+            return registry.verb_label(self.verb)
