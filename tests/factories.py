@@ -43,3 +43,16 @@ def membership(community, person, state="active", role="member"):
             member_count=Membership.objects.filter(community=community, state="active").count()
         )
     return row
+
+
+def topic(community, author, title="A topic", body="<p>Opening message.</p>", replies=0, tags=()):
+    """A forum topic started through the service (as ``author``), with ``replies`` replies by the author."""
+    from khub_plugin.communities.access import Access
+    from khub_plugin.forums import services
+
+    policy = Access(author)
+    started = services.start_topic(policy, community, title, body, tags)
+    for i in range(replies):
+        services.reply(policy, started, f"<p>Reply {i}.</p>")
+    started.refresh_from_db()
+    return started

@@ -116,3 +116,7 @@ KHUB_FETCH_ALLOWED_PORTS = [80, 443] + [
 ]
 
 KHUB_BASE_TEMPLATE = "base.html"
+
+# Tests post many messages in a row; the rate-limit tests switch the limits back on.
+KHUB_POST_MIN_INTERVAL_SECONDS = 0
+KHUB_POSTS_PER_DAY = 0
