@@ -42,7 +42,8 @@ CLIENT_SCRIPT = textwrap.dedent(
     admin = Client()
     admin.login(username="admin", password="khub-demo")
     result["admin_dashboard_signed_in"] = admin.get("/admin/").status_code
-    from khub_plugin.communities.models import Activity, CommunityProposal, Membership
+    from khub_plugin.communities.models import Activity, CommunityProposal, Membership, ModerationAction
+    from khub_plugin.forums.models import Post, Topic
 
     result["counts"] = [
         Page.objects.count(),
@@ -51,6 +52,9 @@ CLIENT_SCRIPT = textwrap.dedent(
         Membership.objects.count(),
         Activity.objects.count(),
         CommunityProposal.objects.count(),
+        Topic.objects.count(),
+        Post.objects.count(),
+        ModerationAction.objects.count(),
     ]
     print(json.dumps(result))
     """
@@ -119,11 +123,90 @@ COMMUNITIES_SCRIPT = textwrap.dedent(
 )
 
 
+FORUMS_SCRIPT = textwrap.dedent(
+    """
+    import json, django
+    django.setup()
+    from django.db.models import Max
+    from django.test import Client
+    from khub_plugin.communities.models import Activity, Membership, ModerationAction
+    from khub_plugin.forums.models import Post, Topic
+
+    result = {"topics": {}, "problems": []}
+    for topic in Topic.objects.select_related("community", "author", "last_author", "answer__author"):
+        replies = Post.objects.filter(topic=topic, is_opening=False)
+        visible = Post.objects.filter(topic=topic, is_hidden=False, is_deleted=False)
+        newest = visible.order_by("-created_at").first()
+        result["topics"][topic.title] = {
+            "community": topic.community.slug,
+            "author": topic.author.username,
+            "replies": topic.reply_count,
+            "nested": replies.filter(depth__gt=0).count(),
+            "quotes": replies.filter(body__contains="<blockquote>").count(),
+            "hidden": replies.filter(is_hidden=True).count(),
+            "edited": Post.objects.filter(topic=topic, edited_at__isnull=False).count(),
+            "answer": topic.answer.author.username if topic.answer else None,
+            "pinned": topic.is_pinned,
+            "locked": topic.is_locked,
+            "tags": len(topic.tags.all()),
+            # Counters and dates agree with the posts, as if it had all happened over time.
+            "counters_right": topic.reply_count == visible.filter(is_opening=False).count()
+            and topic.last_activity_at == newest.created_at
+            and topic.last_author_id == newest.author_id
+            and topic.created_at == topic.opening_post.created_at,
+        }
+    for post in Post.objects.select_related("author", "community", "topic"):
+        membership = Membership.objects.filter(community=post.community, user=post.author).first()
+        if membership is None or membership.state != "active" or post.created_at < membership.joined_at:
+            result["problems"].append(f"{post.author} in {post.community.slug}: {post.topic.title}")
+        activity = Activity.objects.filter(verb="reply-posted", target_id=str(post.pk)).first()
+        if activity and activity.created_at != post.created_at:
+            result["problems"].append(f"activity of post {post.pk} is not dated with it")
+    result["moderation"] = sorted(ModerationAction.objects.values_list("action", flat=True))
+    newest = Post.objects.aggregate(newest=Max("created_at"))["newest"]
+    result["newest_post_days"] = (django.utils.timezone.now() - newest).days
+
+    def visit(username, url):
+        client = Client()
+        client.login(username=username, password="khub-demo")
+        response = client.get(url)
+        return response.status_code, response.content.decode() if response.status_code == 200 else ""
+
+    pages = result["pages"] = {}
+    status, body = visit("member", "/")
+    pages["home panel"] = [status, "Latest in my communities" in body, "Draft 0.2 of the model" in body]
+    status, body = visit("newcomer", "/")
+    pages["newcomer home panel"] = [status, "No discussions in your communities yet." in body]
+    status, body = visit("member", "/communities/social-media/forum/")
+    pages["member forum"] = [status, body.count('class="khub-topic"')]
+    tools = Topic.objects.get(title="Online tools we use and love")
+    status, body = visit("member", tools.get_url())
+    pages["member topic"] = [status, "<blockquote>" in body]
+    risks = Topic.objects.get(title="Social Media Risks")
+    status, body = visit("member", risks.get_url())
+    hidden_note = "This post has been hidden by a facilitator."
+    pages["member hidden reply"] = [status, hidden_note in body, "Denholm" in body]
+    status, body = visit("facilitator", risks.get_url())
+    pages["facilitator hidden reply"] = [status, "Hidden: only facilitators can see this post." in body]
+    answered = Topic.objects.get(community__slug="gdpr-baseline", answer__isnull=False)
+    pages["member answered"] = visit("member", answered.get_url())[0]
+    pages["newcomer answered"] = visit("newcomer", answered.get_url())[0]
+    print(json.dumps(result))
+    """
+)
+
+
+def _without_database_url():
+    return {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+
+
 def manage(project, *args, settings="anytown.settings.dev", env=None):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=project,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": settings, **(env or {})},
+        # The demo runs on its own SQLite file. The dev settings honour DATABASE_URL (for the seed and the
+        # benchmark), and `tox -e postgres` sets it for the suite: never let the demo inherit it.
+        env={**_without_database_url(), "DJANGO_SETTINGS_MODULE": settings, **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,
@@ -236,6 +319,54 @@ def test_demo_communities_show_every_membership_state(project, first_load):
         "facilitator manage": [200, True],
         "member activity": [200, True],
         "header links": [True, True],
+    }
+
+
+def test_demo_forums_have_threads_from_the_communities_history(project, first_load):
+    out = manage(project, "shell", "-c", FORUMS_SCRIPT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    topics = result["topics"]
+    # Every post is by an active member of its community, written after they joined, and its activity row
+    # carries the post's date.
+    assert result["problems"] == []
+    assert all(topic["counters_right"] for topic in topics.values()), topics
+    assert len(topics) >= 15
+    assert {topic["community"] for topic in topics.values()} == {
+        "cop-facilitators",
+        "social-media",
+        "knowledge-management",
+        "scottish-members-services",
+        "violence-against-women",
+        "digital-partnership-scotland",
+        "gdpr-baseline",
+    }
+    tools = topics["Online tools we use and love"]
+    assert tools["community"] == "social-media"
+    assert tools["replies"] >= 15 and tools["nested"] >= 5 and tools["quotes"] >= 1
+    assert topics["Welcome — house rules"]["pinned"]
+    assert topics["Welcome — house rules"]["author"] == "facilitator"
+    assert topics["Where do we go now?"]["locked"]
+    assert topics["Where do we go now?"]["community"] == "knowledge-management"
+    risks = topics["Social Media Risks"]
+    assert risks["hidden"] == 1 and risks["pinned"]
+    barcamp = topics["BarCamp UKGov Web"]
+    assert barcamp["edited"] == 1 and barcamp["tags"] >= 3
+    gdpr = [topic for topic in topics.values() if topic["community"] == "gdpr-baseline" and topic["answer"]]
+    assert [topic["answer"] for topic in gdpr] == ["shona.murray"]
+    assert [t for t, topic in topics.items() if topic["locked"]] == ["Where do we go now?"]
+    assert sum(topic["replies"] == 0 for topic in topics.values()) >= 1  # an unanswered question
+    assert sorted(set(result["moderation"])) == ["hide-post", "lock", "pin"]
+    assert result["newest_post_days"] >= 1  # all of it in the past: the posting limits never trip
+    assert result["pages"] == {
+        "home panel": [200, True, True],
+        "newcomer home panel": [200, True],
+        "member forum": [200, 6],
+        "member topic": [200, True],
+        "member hidden reply": [200, True, False],
+        "facilitator hidden reply": [200, True],
+        "member answered": 200,
+        "newcomer answered": 404,
     }
 
 

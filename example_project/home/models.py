@@ -5,6 +5,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from khub_plugin.forums.panels import LatestDiscussionsBlock
 from khub_plugin.news.blocks import NewsPanelBlock
 
 
@@ -13,8 +14,12 @@ class HomePage(Page):
 
     intro = RichTextField(blank=True)
     body = RichTextField(blank=True)
-    # Panels beside the body: khub-plugin's news panel works on any page of the intranet.
-    panels = StreamField([("news", NewsPanelBlock())], blank=True, use_json_field=True)
+    # Panels beside the body: khub-plugin's panels work on any page of the intranet.
+    panels = StreamField(
+        [("news", NewsPanelBlock()), ("discussions", LatestDiscussionsBlock())],
+        blank=True,
+        use_json_field=True,
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body"), FieldPanel("panels")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]

@@ -1,6 +1,15 @@
 """Development and demo: SQLite, console email, Celery tasks run in-process (no broker needed)."""
 
+import os
+
 from .base import *  # noqa: F403
+
+# SQLite by default; DATABASE_URL=postgres://postgres@127.0.0.1:5432/khub_seed runs the demo (and
+# benchmarks/forum_pages.py) on PostgreSQL instead.
+if os.environ.get("DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 
 DEBUG = True
 # Demo only: never use this key anywhere else.

@@ -12,5 +12,6 @@ def main_menu(context):
     if site is None:
         return {"items": [], "request": request}
     home = site.root_page
-    items = [home, *home.get_children().live().in_menu().specific()]
+    # Titles and URLs are on the base Page: no .specific() (it would cost a query per page type).
+    items = [home, *home.get_children().live().in_menu()]
     return {"items": items, "request": request, "current": context.get("page")}

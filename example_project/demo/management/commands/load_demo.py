@@ -7,6 +7,7 @@ from home.models import HomePage, StandardPage
 from wagtail.models import Page, Site
 
 from demo.communities import STAFF, Seeder
+from demo.forums import add_discussions_panel, seed_forums
 from demo.news import seed_news
 from khub_plugin.communities.models import CommunityIndexPage
 
@@ -19,14 +20,16 @@ USERS = [
         "facilitator",
         "Fiona",
         "Facilitator",
-        "facilitates every demo community: requests, invitations, members, stage (the Manage tab)",
+        "facilitates every demo community: requests, invitations, members, stage (the Manage tab); "
+        "moderates the forums (pin, lock, hide, move)",
         False,
     ),
     (
         "member",
         "Mo",
         "Member",
-        "an active member of every demo community, the private ones too; proposed a new community",
+        "an active member of every demo community, the private ones too; proposed a new community; "
+        "asked a forum question in Social Media and Online Collaboration",
         False,
     ),
     (
@@ -85,7 +88,10 @@ class Command(BaseCommand):
             # Communities of practice under "Communities", with members in every state, some history in
             # "What's happening", and a proposal waiting for a site admin.
             communities = Seeder(directory, users, DEMO_PASSWORD, self.stdout.write).run()
+            # Forum threads from the networks' history, written by their members, some moderated.
+            seed_forums(communities, users, self.stdout.write)
             seed_news(communities, home, self.stdout.write)
+            add_discussions_panel(home, self.stdout.write)
         self.print_sign_ins(created)
 
     def home_page(self):
