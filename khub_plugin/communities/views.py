@@ -201,18 +201,26 @@ def refuse(policy, community):
     raise PermissionDenied
 
 
-def run_action(request, community, action, success, *args):
-    """Run a membership service; tell the person what happened; go back where they came from."""
+def perform(request, community, call, success, back):
+    """Run ``call(policy)`` for a POSTed action in ``community``, tell the person what happened, redirect to
+    ``back``. Every tool's action views share it, so a refusal and a rule broken read the same everywhere."""
     policy = access.for_request(request)
     try:
-        action(policy, community, *args)
+        call(policy)
     except services.NotAllowed:
         refuse(policy, community)
     except services.MembershipError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, success)
-    return redirect(_back(request, community))
+        if success:
+            messages.success(request, success)
+    return redirect(back)
+
+
+def run_action(request, community, action, success, *args):
+    """Run a membership service; tell the person what happened; go back where they came from."""
+    back = _back(request, community)
+    return perform(request, community, lambda policy: action(policy, community, *args), success, back)
 
 
 def _back(request, community):

@@ -18,8 +18,8 @@ from khub_plugin.common.ratelimit import RateLimited
 from khub_plugin.common.richtext import preview_html, preview_requested
 from khub_plugin.communities import access
 from khub_plugin.communities.models import CommunityPage
-from khub_plugin.communities.services import MembershipError, NotAllowed
-from khub_plugin.communities.views import refuse, render_community_page
+from khub_plugin.communities.services import NotAllowed
+from khub_plugin.communities.views import perform, refuse, render_community_page
 from khub_plugin.conf import khub_settings
 from khub_plugin.forums import services
 from khub_plugin.forums.forms import (
@@ -433,19 +433,9 @@ def post_history(request, community, post_id):
 # -- answers, tags and following -----------------------------------------------------------------------------
 
 
-def _act(request, community, action, success, *args, back=None):
+def _act(request, community, action, success, *args, back):
     """Run a forum service and go back to ``back`` (the topic) with a message."""
-    policy = access.for_request(request)
-    try:
-        action(policy, *args)
-    except NotAllowed:
-        refuse(policy, community)
-    except MembershipError as error:
-        messages.error(request, str(error))
-    else:
-        if success:
-            messages.success(request, success)
-    return redirect(back)
+    return perform(request, community, lambda policy: action(policy, *args), success, back)
 
 
 @require_POST
