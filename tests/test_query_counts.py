@@ -80,3 +80,46 @@ def test_landing_and_activity_pages_do_not_grow(client, directory):
         factories.membership(community, factories.user(f"f{i}"), "active", "facilitator")
     large = (queries_for(client, community.url), queries_for(client, "/khub/whats-happening/"))
     assert small == large
+
+
+def test_moderation_log_queries_do_not_grow_with_actions(client, directory):
+    from khub_plugin.communities import moderation
+
+    community = factories.community(directory, "Busy", "restricted", tools=["forum"])
+    facilitator = factories.user("facil")
+    factories.membership(community, facilitator, "active", "facilitator")
+
+    def log(start, stop):
+        for i in range(start, stop):
+            actor = factories.user(f"actor{i}")  # a different actor per row: select_related must hold
+            moderation.log(actor, "pin", community, None, f"Reason {i}", label=f"Topic {i}")
+
+    url = community.url + "manage/moderation/"
+    client.force_login(facilitator)
+    log(0, 3)
+    small = (queries_for(client, url), queries_for(client, url + "?page=1"))
+    log(3, 45)
+    large = (queries_for(client, url), queries_for(client, url + "?page=2"))
+    assert small == large
+    assert max(large) <= 15
+
+
+def test_my_feeds_queries_do_not_grow_with_communities(client, directory):
+    reader = factories.user("reader")
+
+    def add(start, stop):
+        for i in range(start, stop):
+            community = factories.community(
+                directory, f"Feeds {i:03}", ["open", "restricted", "private"][i % 3], tools=["forum"]
+            )
+            if i % 3:  # a member of the restricted and private ones, so they are listed too
+                factories.membership(community, reader, "active")
+
+    client.force_login(reader)
+    add(0, 3)
+    client.get("/khub/my/feeds/")  # the first visit makes the person's feed key: a one-off write
+    small = (queries_for(client, "/khub/my/feeds/"), queries_for(client, "/khub/my/feeds/?page=1"))
+    add(3, 45)
+    large = (queries_for(client, "/khub/my/feeds/"), queries_for(client, "/khub/my/feeds/?page=2"))
+    assert small == large
+    assert max(large) <= 15
