@@ -69,61 +69,18 @@ private-sub  anonymous    -         404     404     -    -        0     -       
 """
 
 
-def parse(table):
-    lines = [line.split() for line in table.strip().splitlines()]
-    header = lines[0]
-    return {(row[0], row[1]): dict(zip(header[2:], row[2:], strict=True)) for row in lines[1:]}
-
-
-EXPECTED = parse(EXPECTED_TABLE)
-ANONYMOUS_ALLOWED = parse(ANONYMOUS_ALLOWED_TABLE)
+EXPECTED = factories.parse_table(EXPECTED_TABLE)
+ANONYMOUS_ALLOWED = factories.parse_table(ANONYMOUS_ALLOWED_TABLE)
 
 
 @pytest.fixture
 def world(directory):
     privacy.sync(directory)
-    network = factories.community(directory, "Network", "open")
-    parent = factories.community(directory, "Quokka parent", "restricted", slug="quokka-parent")
-    targets = {
-        "open": factories.community(network, "Quokka open", "open", slug="target-open"),
-        "restricted": factories.community(
-            network, "Quokka restricted", "restricted", slug="target-restricted"
-        ),
-        "private": factories.community(network, "Quokka private", "private", slug="target-private"),
-        "private-sub": factories.community(parent, "Quokka sub", "private", slug="target-sub"),
-    }
+    world = factories.role_world(directory)  # "Quokka open", ..., "Quokka sub" (see the module docstring)
     owner = factories.user("owner")
-    for target in targets.values():
+    for target in world["targets"].values():
         activity.record(owner, Activity.Verb.JOINED, target, summary=f"quokka-activity-{target.slug}")
-    return {
-        "directory": directory,
-        "parents": {"private-sub": parent},
-        "network": network,
-        "targets": targets,
-    }
-
-
-def person_for(world, visibility, role):
-    """The user playing ``role`` towards the target community (None for anonymous)."""
-    target = world["targets"][visibility]
-    if role == "anonymous":
-        return None
-    if role == "moderator":
-        return factories.moderator()
-    person = factories.user(role)
-    if role == "nonmember":
-        return person
-    if visibility == "private-sub":
-        factories.membership(world["parents"]["private-sub"], person, "active")
-    state, member_role = {
-        "requested": ("requested", "member"),
-        "invited": ("invited", "member"),
-        "member": ("active", "member"),
-        "facilitator": ("active", "facilitator"),
-        "removed": ("removed", "member"),
-    }[role]
-    factories.membership(target, person, state, member_role)
-    return person
+    return world
 
 
 def observe(client, world, visibility):
@@ -133,15 +90,7 @@ def observe(client, world, visibility):
     title_link = f">{target.title}</a>"
 
     def status(url):
-        response = client.get(url)
-        if response.status_code == 302:
-            location = response["Location"]
-            if location.startswith("/accounts/login/"):
-                return "login"
-            if location == target.url:
-                return "landing"
-            return f"302 {location}"
-        return str(response.status_code)
+        return factories.response_outcome(client.get(url), target)
 
     def html(url):
         response = client.get(url)
@@ -180,7 +129,7 @@ def observe(client, world, visibility):
 
 @pytest.mark.parametrize("visibility, role", list(EXPECTED), ids=[f"{v}-{r}" for v, r in EXPECTED])
 def test_access_matrix(client, world, visibility, role):
-    person = person_for(world, visibility, role)
+    person = factories.person_for(world, visibility, role)
     if person is not None:
         client.force_login(person)
     assert observe(client, world, visibility) == EXPECTED[(visibility, role)]

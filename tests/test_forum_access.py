@@ -169,30 +169,11 @@ moderator     404     404     404     404     404     404     404     -       -
 """
 
 
-def parse(table):
-    lines = [line.split() for line in table.strip().splitlines()]
-    header = lines[0]
-    return {(row[0], row[1]): dict(zip(header[2:], row[2:], strict=True)) for row in lines[1:]}
-
-
-def parse_by_role(table):
-    lines = [line.split() for line in table.strip().splitlines()]
-    header = lines[0]
-    return {row[0]: dict(zip(header[1:], row[1:], strict=True)) for row in lines[1:]}
-
-
-READ, ACT = parse(READ_TABLE), parse(ACT_TABLE)
-ANONYMOUS_READ, ANONYMOUS_ACT = parse(ANONYMOUS_READ_TABLE), parse(ANONYMOUS_ACT_TABLE)
-SWITCHED_OFF = parse_by_role(SWITCHED_OFF_TABLE)
+READ, ACT = factories.parse_table(READ_TABLE), factories.parse_table(ACT_TABLE)
+ANONYMOUS_READ = factories.parse_table(ANONYMOUS_READ_TABLE)
+ANONYMOUS_ACT = factories.parse_table(ANONYMOUS_ACT_TABLE)
+SWITCHED_OFF = factories.parse_role_table(SWITCHED_OFF_TABLE)
 assert list(READ) == list(ACT) and list(ANONYMOUS_READ) == list(ANONYMOUS_ACT)
-
-STATES = {
-    "requested": ("requested", "member"),
-    "invited": ("invited", "member"),
-    "member": ("active", "member"),
-    "facilitator": ("active", "facilitator"),
-    "removed": ("removed", "member"),
-}
 
 
 # -- the world: built once for the module and rolled back at its end ----------------------------------------
@@ -207,14 +188,16 @@ def module_world(django_db_setup, django_db_blocker):
             instance=CommunityIndexPage(title="All communities", slug="communities", intro="<p>x</p>")
         )
         privacy.sync(directory)
-        network = factories.community(directory, "Network", "open")
-        gate = factories.community(directory, "Gate", "restricted", slug="gate")
-        targets = {
-            "open": factories.community(network, "Target open", "open", slug="target-open"),
-            "restricted": factories.community(network, "Target restricted", "restricted", slug="target-res"),
-            "private": factories.community(network, "Target private", "private", slug="target-private"),
-            "sub": factories.community(gate, "Target sub", "restricted", slug="target-sub"),
-        }
+        built = factories.role_world(
+            directory,
+            "Target",
+            "target",
+            parent=("Gate", "gate"),
+            sub="sub",
+            sub_visibility="restricted",
+            slugs={"restricted": "target-res"},
+        )
+        gate, targets = built["parents"]["sub"], built["targets"]
         # Open under a restricted parent: not possible through the page editor (see the module docstring).
         CommunityPage.objects.filter(pk=targets["sub"].pk).update(visibility="open")
         targets["sub"].refresh_from_db()
@@ -247,7 +230,7 @@ def world(module_world):
     topics = Topic.objects.select_related("author").in_bulk(module_world["topics"].values())
     replies = Post.objects.in_bulk(module_world["replies"].values())
     return {
-        "gate": communities[module_world["gate"]],
+        "parents": {"sub": communities[module_world["gate"]]},
         "quiet": communities[module_world["quiet"]],
         "targets": {name: communities[pk] for name, pk in module_world["targets"].items()},
         "topics": {name: topics[pk] for name, pk in module_world["topics"].items()},
@@ -256,48 +239,21 @@ def world(module_world):
 
 
 def person_for(world, visibility, role):
-    """The user playing ``role`` towards the target community (None for anonymous)."""
-    if role == "anonymous":
-        return None
-    if role == "moderator":
-        return factories.moderator()
-    person = factories.user(role)
-    target = world["targets"].get(visibility) or world["quiet"]
-    if role == "nonmember":
-        return person
-    if role == "parentmember":
-        factories.membership(world["gate"], person, "active")
-        return person
-    if role == "orphan":
-        factories.membership(target, person, "active")
-        return person
-    state, member_role = STATES[role]
-    if visibility == "sub":
-        factories.membership(world["gate"], person, state)
-    factories.membership(target, person, state, member_role)
-    return person
+    """The user playing ``role`` towards the target community (None for anonymous); ``quiet`` is the
+    community whose forum is switched off. For ``sub`` the membership state is held in the parent too."""
+    if visibility == "quiet":
+        return factories.person_with_role(role, world["quiet"])
+    return factories.person_for(world, visibility, role, same_state_in_parent=True)
 
 
 # -- observing -----------------------------------------------------------------------------------------------
-
-
-def outcome(response, community):
-    """``login``, ``landing``, or the status code, of a response that is not the page itself."""
-    if response.status_code == 302:
-        location = response["Location"]
-        if location.startswith("/accounts/login/"):
-            return "login"
-        if location == community.url:
-            return "landing"
-        return f"302:{location}"
-    return str(response.status_code)
 
 
 def page_status(response, community, must_contain):
     """``200`` only if the page shows what it should (``must_contain``); otherwise what it was."""
     if response.status_code == 200:
         return "200" if must_contain in response.content.decode() else "200-without-the-topic"
-    return outcome(response, community)
+    return factories.response_outcome(response, community)
 
 
 def render_block(person, community):
@@ -330,7 +286,7 @@ def observe_reading(client, person, community, topic, reply):
             client.get(link["Location"].split("#")[0]), community, f'id="post-{reply.pk}"'
         )
     else:
-        seen["link"] = outcome(link, community)
+        seen["link"] = factories.response_outcome(link, community)
     reply_form = f'<form method="post" action="{forum}{topic.pk}/reply/"'
     seen["form"] = (
         "yes" if topic_page.status_code == 200 and reply_form in topic_page.content.decode() else "-"
@@ -339,12 +295,12 @@ def observe_reading(client, person, community, topic, reply):
     if activity.status_code == 200:
         seen["activity"] = "yes" if title in activity.content.decode() else "-"
     else:
-        seen["activity"] = outcome(activity, community)
+        seen["activity"] = factories.response_outcome(activity, community)
     landing = client.get(community.url)
     if landing.status_code == 200:
         seen["home"] = "yes" if title in forum_panel(landing.content.decode()) else "-"
     else:
-        seen["home"] = outcome(landing, community)
+        seen["home"] = factories.response_outcome(landing, community)
     seen["block"] = "yes" if title in render_block(person, community) else "-"
     seen["mine"] = "yes" if title in render_block(person, None) else "-"
     return seen
@@ -364,7 +320,7 @@ def observe_acting(client, community, topic):
         seen["reply"] = "posted"
     else:
         assert Post.objects.filter(topic=topic).count() == posts
-        seen["reply"] = outcome(response, community)
+        seen["reply"] = factories.response_outcome(response, community)
     topics = Topic.objects.filter(community=community).count()
     response = client.post(f"{forum}new/", {"title": "Tried to start a topic", "body": "Hello"})
     if Topic.objects.filter(community=community).count() == topics + 1:
@@ -373,7 +329,7 @@ def observe_acting(client, community, topic):
         seen["start"] = "posted"
     else:
         assert Topic.objects.filter(community=community).count() == topics
-        seen["start"] = outcome(response, community)
+        seen["start"] = factories.response_outcome(response, community)
     seen["hide"] = page_status(client.get(f"{forum}{topic.pk}/hide/"), community, "Hide this topic")
     seen["mlog"] = page_status(client.get(community.url + "manage/moderation/"), community, "Moderation log")
     return seen
@@ -440,21 +396,23 @@ def observe_switched_off(client, world, person):
     if person is not None:
         client.force_login(person)
     seen = {
-        "list": outcome(client.get(forum), community),
-        "topic": outcome(client.get(f"{forum}{topic.pk}/"), community),
-        "link": outcome(client.get(f"{forum}posts/{reply.pk}/"), community),
-        "rpage": outcome(client.get(f"{forum}{topic.pk}/reply/"), community),
-        "new": outcome(client.get(f"{forum}new/"), community),
+        "list": factories.response_outcome(client.get(forum), community),
+        "topic": factories.response_outcome(client.get(f"{forum}{topic.pk}/"), community),
+        "link": factories.response_outcome(client.get(f"{forum}posts/{reply.pk}/"), community),
+        "rpage": factories.response_outcome(client.get(f"{forum}{topic.pk}/reply/"), community),
+        "new": factories.response_outcome(client.get(f"{forum}new/"), community),
     }
     posts = Post.objects.count()
-    seen["reply"] = outcome(client.post(f"{forum}{topic.pk}/reply/", {"body": "<p>x</p>"}), community)
+    seen["reply"] = factories.response_outcome(
+        client.post(f"{forum}{topic.pk}/reply/", {"body": "<p>x</p>"}), community
+    )
     assert Post.objects.count() == posts
-    seen["hide"] = outcome(client.get(f"{forum}{topic.pk}/hide/"), community)
+    seen["hide"] = factories.response_outcome(client.get(f"{forum}{topic.pk}/hide/"), community)
     landing = client.get(community.url)
     if landing.status_code == 200:
         seen["home"] = "yes" if topic.title in forum_panel(landing.content.decode()) else "-"
     else:
-        seen["home"] = outcome(landing, community)
+        seen["home"] = factories.response_outcome(landing, community)
     seen["block"] = "yes" if topic.title in render_block(person, community) else "-"
     return seen
 
@@ -497,7 +455,7 @@ author        -       404     404     -         -       -
 facilitator   yes     200     200     -         -       -
 moderator     yes     200     200     -         -       -
 """
-HIDDEN = parse_by_role(HIDDEN_TABLE)
+HIDDEN = factories.parse_role_table(HIDDEN_TABLE)
 
 
 @pytest.mark.parametrize("role", list(HIDDEN))

@@ -70,14 +70,8 @@ private-sub  anonymous    404     -
 """
 
 
-def parse(table):
-    lines = [line.split() for line in table.strip().splitlines()]
-    header = lines[0]
-    return {(row[0], row[1]): dict(zip(header[2:], row[2:], strict=True)) for row in lines[1:]}
-
-
-EXPECTED = parse(EXPECTED_TABLE)
-ANONYMOUS_ALLOWED = parse(ANONYMOUS_ALLOWED_TABLE)
+EXPECTED = factories.parse_table(EXPECTED_TABLE)
+ANONYMOUS_ALLOWED = factories.parse_table(ANONYMOUS_ALLOWED_TABLE)
 
 
 @pytest.fixture(autouse=True)
@@ -87,48 +81,17 @@ def _no_rate_limit(settings):
 
 @pytest.fixture
 def world(directory):
+    """The targets of tests/test_access_matrix.py, each with a topic and a reply in its forum."""
     privacy.sync(directory)
-    network = factories.community(directory, "Network", "open")
-    parent = factories.community(directory, "Quokka parent", "restricted", slug="quokka-parent")
-    targets = {
-        "open": factories.community(network, "Quokka open", "open", slug="target-open"),
-        "restricted": factories.community(
-            network, "Quokka restricted", "restricted", slug="target-restricted"
-        ),
-        "private": factories.community(network, "Quokka private", "private", slug="target-private"),
-        "private-sub": factories.community(parent, "Quokka sub", "private", slug="target-sub"),
-    }
+    world = factories.role_world(directory)
     author = factories.moderator("author")  # site moderators may post anywhere and are not rate limited
     policy = access.Access(author)
-    topics = {}
-    for name, target in targets.items():
+    world["topics"] = {}
+    for name, target in world["targets"].items():
         topic = services.start_topic(policy, target, f"Quokka topic {name}", "<p>Opening words.</p>")
         services.reply(policy, topic, "<p>A reply.</p>")
-        topics[name] = topic
-    return {"directory": directory, "parents": {"private-sub": parent}, "targets": targets, "topics": topics}
-
-
-def person_for(world, visibility, role):
-    """The user playing ``role`` towards the target community (None for anonymous)."""
-    target = world["targets"][visibility]
-    if role == "anonymous":
-        return None
-    if role == "moderator":
-        return factories.moderator()
-    person = factories.user(role)
-    if role == "nonmember":
-        return person
-    if visibility == "private-sub":
-        factories.membership(world["parents"]["private-sub"], person, "active")
-    state, member_role = {
-        "requested": ("requested", "member"),
-        "invited": ("invited", "member"),
-        "member": ("active", "member"),
-        "facilitator": ("active", "facilitator"),
-        "removed": ("removed", "member"),
-    }[role]
-    factories.membership(target, person, state, member_role)
-    return person
+        world["topics"][name] = topic
+    return world
 
 
 def forum_feed_url(community, kind="rss"):
@@ -140,12 +103,8 @@ def topic_feed_url(topic, kind="atom"):
 
 
 def outcome(response, title):
-    if response.status_code == 302:
-        return (
-            "login" if response["Location"].startswith("/accounts/login/") else f"302 {response['Location']}"
-        )
     if response.status_code != 200:
-        return str(response.status_code)
+        return factories.response_outcome(response)
     return "yes" if title in titles(response) else "no"
 
 
@@ -176,7 +135,7 @@ def observe(client, world, visibility, token=None):
 
 @pytest.mark.parametrize("visibility, role", list(EXPECTED), ids=[f"{v}-{r}" for v, r in EXPECTED])
 def test_feed_access_matrix(client, world, visibility, role):
-    person = person_for(world, visibility, role)
+    person = factories.person_for(world, visibility, role)
     expected = EXPECTED[(visibility, role)]
     if person is None:
         assert observe(client, world, visibility) == expected["session"]
@@ -541,7 +500,7 @@ def test_my_feeds_needs_sign_in(client):
     ],
 )
 def test_my_feeds_lists_the_communities_i_can_read(client, world, role, listed):
-    person = person_for(world, "private", role)
+    person = factories.person_for(world, "private", role)
     client.force_login(person)
     html = client.get(MY_FEEDS).content.decode()
     key = FeedToken.objects.get(user=person).key

@@ -125,59 +125,28 @@ restricted-sub  anonymous    -         -     -
 """
 
 
-def parse(table):
-    lines = [line.split() for line in table.strip().splitlines()]
-    header = lines[0]
-    return {(row[0], row[1]): dict(zip(header[2:], row[2:], strict=True)) for row in lines[1:]}
-
-
-EXPECTED = parse(EXPECTED_TABLE)
-ANONYMOUS_ALLOWED = parse(ANONYMOUS_ALLOWED_TABLE)
+EXPECTED = factories.parse_table(EXPECTED_TABLE)
+ANONYMOUS_ALLOWED = factories.parse_table(ANONYMOUS_ALLOWED_TABLE)
 TITLES = {"open": "open", "restricted": "restricted", "private": "private", "restricted-sub": "sub"}
 
 
 @pytest.fixture
 def world(directory):
-    network = factories.community(directory, "Network", "open")
-    parent = factories.community(directory, "Parent group", "restricted", slug="parent-group")
-    targets = {
-        "open": factories.community(network, "Wombat open", "open", slug="wombat-open"),
-        "restricted": factories.community(
-            network, "Wombat restricted", "restricted", slug="wombat-restricted"
-        ),
-        "private": factories.community(network, "Wombat private", "private", slug="wombat-private"),
-        "restricted-sub": factories.community(parent, "Wombat sub", "restricted", slug="wombat-sub"),
-    }
+    world = factories.role_world(
+        directory,
+        "Wombat",
+        "wombat",
+        parent=("Parent group", "parent-group"),
+        sub="restricted-sub",
+        sub_visibility="restricted",
+    )
     owner = factories.user("owner")
-    factories.membership(parent, owner, "active")
-    for key, target in targets.items():
+    factories.membership(world["parents"]["restricted-sub"], owner, "active")
+    for key, target in world["targets"].items():
         factories.membership(target, owner, "active")
         topic = start(owner, target, f"Quokka {TITLES[key]}", "<p>The opening message.</p>")
         reply(owner, topic, f"<p>A platypus was seen near the {TITLES[key]} pond.</p>")
-    return {"parent": parent, "targets": targets}
-
-
-def person_for(world, visibility, role):
-    target = world["targets"][visibility]
-    if role == "anonymous":
-        return None
-    if role == "moderator":
-        return factories.moderator()
-    person = factories.user(role)
-    if role == "nonmember":
-        return person
-    if visibility == "restricted-sub" and role != "orphan":
-        factories.membership(world["parent"], person, "active")
-    state, member_role = {
-        "requested": ("requested", "member"),
-        "invited": ("invited", "member"),
-        "member": ("active", "member"),
-        "facilitator": ("active", "facilitator"),
-        "removed": ("removed", "member"),
-        "orphan": ("active", "member"),
-    }[role]
-    factories.membership(target, person, state, member_role)
-    return person
+    return world
 
 
 def observe(client, visibility):
@@ -200,7 +169,7 @@ def observe(client, visibility):
 
 @pytest.mark.parametrize("visibility, role", list(EXPECTED), ids=[f"{v}-{r}" for v, r in EXPECTED])
 def test_access_matrix(client, world, visibility, role):
-    person = person_for(world, visibility, role)
+    person = factories.person_for(world, visibility, role)
     if person is not None:
         client.force_login(person)
     assert observe(client, visibility) == EXPECTED[(visibility, role)]
@@ -213,7 +182,7 @@ def test_access_matrix_when_the_site_lets_anonymous_visitors_in(client, world, v
 
 
 def test_a_member_finds_only_what_they_may_see_in_one_search(client, world):
-    person = person_for(world, "restricted", "member")
+    person = factories.person_for(world, "restricted", "member")
     client.force_login(person)
     html = page_html(client, "quokka")
     assert sorted(title for _, title in results(html)) == ["Quokka open", "Quokka restricted"]
