@@ -37,6 +37,7 @@ class ForumsConfig(AppConfig):
                     "restore-topic": _("restored the topic"),
                     "delete-topic": _("deleted their own topic"),
                     "hide-post": _("hid a reply"),
+                    "hide-answer": _("hid the accepted answer"),
                     "restore-post": _("restored a reply"),
                     "move": _("moved the topic"),
                 },

@@ -7,6 +7,7 @@ raise :class:`~khub_plugin.communities.services.NotAllowed` when the person may 
 same transaction; activity and the moderation log are written by explicit calls.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Replace
@@ -18,7 +19,7 @@ from khub_plugin.common import ratelimit
 from khub_plugin.common.richtext import member_html
 from khub_plugin.common.sanitize import clean_text, excerpt
 from khub_plugin.communities import activity, moderation
-from khub_plugin.communities.models import Membership
+from khub_plugin.communities.models import Membership, ModerationAction
 from khub_plugin.communities.services import MembershipError, NotAllowed
 from khub_plugin.forums.models import MAX_DEPTH, PATH_DIGITS, Post, PostRevision, Subscription, Topic
 from khub_plugin.forums.signals import post_created
@@ -104,7 +105,10 @@ def reply(policy, topic, body, parent=None):
             reply_count=F("reply_count") + 1, last_activity_at=now, last_author=policy.user
         )
         Subscription.objects.get_or_create(user=policy.user, community=community, topic=topic)
-        activity.record(policy.user, REPLY_POSTED, community, post, summary=topic.title, link=post.get_url())
+        if not topic.is_hidden:  # a facilitator's reply in a hidden topic: restoring the topic records it
+            activity.record(
+                policy.user, REPLY_POSTED, community, post, summary=topic.title, link=post.get_url()
+            )
         transaction.on_commit(lambda: post_created.send_robust(Post, post=post, actor=policy.user))
     return post
 
@@ -248,9 +252,10 @@ def accept_answer(policy, post):
     with transaction.atomic():
         Topic.objects.filter(pk=topic.pk).update(answer=post)
         topic.answer = post
-        activity.record(
-            policy.user, ANSWER_ACCEPTED, topic.community, post, summary=topic.title, link=post.get_url()
-        )
+        if not topic.is_hidden:  # What's happening must not quote a hidden topic; restoring records it
+            activity.record(
+                policy.user, ANSWER_ACCEPTED, topic.community, post, summary=topic.title, link=post.get_url()
+            )
     return post
 
 
@@ -347,6 +352,7 @@ def set_locked(policy, topic, locked, reason=""):
 
 
 def set_topic_hidden(policy, topic, hidden, reason=""):
+    """A facilitator hides a topic from members, or restores it with its entries in What's happening."""
     _moderate(policy, topic.community)
     with transaction.atomic():
         _set_topic_hidden(policy, topic, hidden, reason, "hide-topic" if hidden else "restore-topic")
@@ -354,34 +360,140 @@ def set_topic_hidden(policy, topic, hidden, reason=""):
 
 
 def _set_topic_hidden(policy, topic, hidden, reason, action):
-    Topic.objects.filter(pk=topic.pk).update(is_hidden=hidden)
+    changed = Topic.objects.filter(pk=topic.pk).exclude(is_hidden=hidden).update(is_hidden=hidden)
     topic.is_hidden = hidden
     if hidden:
         # What's happening must not go on quoting the title of a topic taken down.
         activity.targets(Topic, [topic.pk]).delete()
         activity.targets(Post, topic.posts.values_list("pk", flat=True)).delete()
+    elif changed:
+        # Only when it was hidden: restoring a visible topic leaves its entries as they are (who accepted).
+        _restore_topic_activity(topic)
     moderation.log(policy.user, action, topic.community, topic, reason)
     _reindex(topic)
 
 
+def _restore_topic_activity(topic):
+    """Write again the stream entries hiding the topic removed, at their first times, in a few queries
+    whatever the number of replies: the topic, its visible replies and its accepted answer."""
+    community = topic.community
+    posts = list(
+        topic.posts.select_related("author")  # each entry names its author
+        .only("created_at", "is_opening", "is_hidden", "is_deleted", "author", "topic")
+        .order_by("created_at", "pk")
+    )
+    # Replies hidden or deleted before the topic was (or since) stay out of the stream.
+    replies = [post for post in posts if not post.is_opening and post.is_visible]
+    # Rows written while the topic was hidden (a facilitator may reply) would otherwise appear twice.
+    activity.targets(Topic, [topic.pk]).delete()
+    activity.targets(Post, [post.pk for post in posts]).delete()
+    rows = [
+        activity.build(
+            topic.author,
+            TOPIC_STARTED,
+            community,
+            topic,
+            summary=topic.title,
+            link=topic.get_url(),
+            at=topic.created_at,
+        )
+    ]
+    for post in replies:
+        post.community = community  # for its link, without a query per reply
+        rows.append(_reply_activity(post, topic))
+    answer = next((post for post in replies if post.pk == topic.answer_id), None)
+    if answer is not None:
+        rows.append(_answer_activity(answer, topic))
+    activity.record_many(rows)
+
+
+def _reply_activity(post, topic):
+    """The "replied to" entry of a reply, as :func:`reply` writes it, at the time it was posted."""
+    return activity.build(
+        post.author,
+        REPLY_POSTED,
+        topic.community,
+        post,
+        summary=topic.title,
+        link=post.get_url(),
+        at=post.created_at,
+    )
+
+
+def _answer_activity(post, topic):
+    """The "accepted an answer" entry, written again after hiding took it away.
+
+    Who accepted the answer, and when, went with the deleted entry. The topic's author is the usual one (a
+    facilitator may do it too), and the answer's own time is the best time left: it keeps the entry next to
+    the reply it is about (just above it, being written after it).
+    """
+    return activity.build(
+        topic.author,
+        ANSWER_ACCEPTED,
+        topic.community,
+        post,
+        summary=topic.title,
+        link=post.get_url(),
+        at=post.created_at,
+    )
+
+
 def set_post_hidden(policy, post, hidden, reason=""):
+    """A facilitator hides a reply from members, or restores it with its entry in What's happening (and its
+    mark as the accepted answer, if hiding took that away)."""
     _moderate(policy, post.community)
     if post.is_opening:
         return set_topic_hidden(policy, post.topic, hidden, reason)
+    topic = post.topic
     with transaction.atomic():
+        was_hidden = post.is_hidden
+        # Hiding the answer takes the mark away; the log says so, and restoring reads it back from there.
+        was_answer = topic.answer_id == post.pk
         _set_post_flag(post, is_hidden=hidden)
         if hidden:
             activity.targets(Post, [post.pk]).delete()
+            action = "hide-answer" if was_answer else "hide-post"
+        else:
+            action = "restore-post"
+            if was_hidden and post.is_visible:
+                _restore_post_activity(post, topic)
         moderation.log(
             policy.user,
-            "hide-post" if hidden else "restore-post",
+            action,
             post.community,
             post,
             reason,
             label=_("Reply by %(name)s in “%(title)s”")
-            % {"name": _display_name(post.author), "title": post.topic.title},
+            % {"name": _display_name(post.author), "title": topic.title},
         )
     return post
+
+
+def _restore_post_activity(post, topic):
+    """Give a restored reply back its entry in What's happening and, when it was hidden as the accepted answer
+    and no other answer has been accepted since, that mark and its entry."""
+    rows = []
+    if not topic.is_hidden:  # otherwise restoring the topic writes them all
+        rows.append(_reply_activity(post, topic))
+    last_hide = (
+        ModerationAction.objects.filter(
+            target_type=ContentType.objects.get_for_model(Post),
+            target_id=str(post.pk),
+            action__in=("hide-post", "hide-answer"),
+        )
+        .order_by("-created_at", "-id")
+        .values_list("action", flat=True)
+        .first()
+    )
+    # The filter on answer makes it a no-op when another answer was accepted meanwhile, even concurrently.
+    if last_hide == "hide-answer" and Topic.objects.filter(pk=topic.pk, answer=None).update(answer=post):
+        topic.answer = post
+        if not topic.is_hidden:
+            rows.append(_answer_activity(post, topic))
+    # Never two entries for one reply, should one have been written meanwhile.
+    if rows:
+        activity.targets(Post, [post.pk]).filter(verb__in=[row.verb for row in rows]).delete()
+        activity.record_many(rows)
 
 
 def _set_post_flag(post, **flags):
