@@ -90,6 +90,27 @@ RENDER_SCRIPT = textwrap.dedent(
     print("HOST_TEMPLATE", "css/mysite.css" in html)
     print("KHUB_CSS", "khub_plugin/css/khub.css" in html)
     print("INTRO", "Find your peers." in html)
+
+    # The forum, the way a member meets it: a community published from the admin's defaults, join, start a
+    # topic through the form, read it, find it with the site search, and list the private feeds.
+    from khub_plugin.communities.models import CommunityPage
+    community = CommunityPage(title="Social Media", slug="social", purpose="Sharing what works.",
+                              visibility="open")
+    community._khub_new_parent = directory
+    community.tools = community.default_tools()
+    directory.add_child(instance=community)
+    community.save_revision().publish()
+    print("JOIN", client.post("/communities/social/join/").status_code)
+    title = "Online tools we use and love"
+    new = client.post("/communities/social/forum/new/",
+                      {"title": title, "body": "Which <b>tools</b>?", "tags": "tools"})
+    print("NEW_TOPIC", new.status_code, new["Location"])
+    topic = client.get(new["Location"]).content.decode()
+    print("TOPIC", title in topic and "<strong>tools</strong>" in topic)
+    print("FORUM", title in client.get("/communities/social/forum/").content.decode())
+    found = client.get("/khub/search/", {"q": "tools"})
+    print("SEARCH", found.status_code, title in found.content.decode())
+    print("FEEDS", client.get("/khub/my/feeds/").status_code)
     """
 )
 
@@ -143,3 +164,9 @@ def test_a_fresh_wagtail_start_site_works_after_following_the_installation_guide
     assert lines["HOST_TEMPLATE"] == "True"  # rendered inside the new site's own base.html
     assert lines["KHUB_CSS"] == "True"
     assert lines["INTRO"] == "True"
+    assert lines["JOIN"] == "302"
+    assert re.fullmatch(r"302 /communities/social/forum/\d+/", lines["NEW_TOPIC"]), lines["NEW_TOPIC"]
+    assert lines["TOPIC"] == "True"  # the editor's <b> is stored as <strong>
+    assert lines["FORUM"] == "True"
+    assert lines["SEARCH"] == "200 True"
+    assert lines["FEEDS"] == "200"
