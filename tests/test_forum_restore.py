@@ -269,3 +269,24 @@ def test_a_facilitator_replying_in_a_hidden_topic_writes_no_activity_until_it_is
     assert verbs == sorted(
         [services.TOPIC_STARTED, services.REPLY_POSTED, services.REPLY_POSTED, services.ANSWER_ACCEPTED]
     )
+
+
+def test_a_topic_its_author_deleted_cannot_be_restored(client, directory):
+    community = factories.community(directory, "Tidy", "open", tools=["forum"])
+    author, facilitator = factories.user("author"), factories.user("facil")
+    factories.membership(community, author, "active")
+    factories.membership(community, facilitator, "active", "facilitator")
+    topic = factories.topic(community, author, "Posted by mistake")
+    services.delete_post(Access(author), topic.opening_post)
+    topic.refresh_from_db()
+    with pytest.raises(services.ForumError):
+        services.set_topic_hidden(Access(facilitator), topic, False)
+
+    client.force_login(facilitator)
+    page = client.get(topic.get_url()).content.decode()
+    assert "Deleted by its author: it can't be restored" in page
+    assert f"{topic.pk}/restore/" not in page
+    response = client.post(community.url + f"forum/{topic.pk}/restore/", {"reason": ""}, follow=True)
+    assert "Its author deleted this topic, so it can&#x27;t be restored." in response.content.decode()
+    assert Topic.objects.get(pk=topic.pk).is_hidden
+    assert not Activity.objects.filter(community=community).exists()

@@ -354,9 +354,17 @@ def set_locked(policy, topic, locked, reason=""):
 def set_topic_hidden(policy, topic, hidden, reason=""):
     """A facilitator hides a topic from members, or restores it with its entries in What's happening."""
     _moderate(policy, topic.community)
+    if not hidden and was_deleted_by_author(topic):
+        # The author took it down themselves: putting it back under their name is not a facilitator's call.
+        raise ForumError(_("Its author deleted this topic, so it can't be restored."))
     with transaction.atomic():
         _set_topic_hidden(policy, topic, hidden, reason, "hide-topic" if hidden else "restore-topic")
     return topic
+
+
+def was_deleted_by_author(topic):
+    """Whether the topic's author deleted it (its opening post is marked deleted)."""
+    return Post.objects.filter(topic=topic, is_opening=True, is_deleted=True).exists()
 
 
 def _set_topic_hidden(policy, topic, hidden, reason, action):

@@ -568,8 +568,12 @@ def _moderate(
 ):
     form = ReasonForm(request.POST or None, required=reason_required)
     if request.method == "POST" and form.is_valid():
-        service(policy, target, value, form.cleaned_data["reason"])
-        messages.success(request, success)
+        try:
+            service(policy, target, value, form.cleaned_data["reason"])
+        except services.ForumError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, success)
         return redirect(context["back"])
     return _render(
         request,
