@@ -370,6 +370,79 @@ def test_demo_forums_have_threads_from_the_communities_history(project, first_lo
     }
 
 
+CRAWL_SCRIPT = textwrap.dedent(
+    """
+    import collections, json, django
+    django.setup()
+    from html.parser import HTMLParser
+    from urllib.parse import urljoin, urlsplit
+    from django.test import Client
+
+    STARTS = ["/", "/communities/", "/khub/whats-happening/", "/khub/my-communities/",
+              "/khub/search/?q=social", "/khub/my/feeds/", "/khub/propose/"]
+    SKIP = ("/admin", "/accounts/logout", "/static/", "/media/")
+
+    class Links(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.links = []
+        def handle_starttag(self, tag, attrs):
+            href = dict(attrs).get("href")
+            if tag == "a" and href:
+                self.links.append(href)
+
+    def crawl(username):
+        client = Client()
+        if username != "anonymous":
+            assert client.login(username=username, password="khub-demo")
+        queue, seen = collections.deque((url, None) for url in STARTS), set(STARTS)
+        variants, pages, problems = collections.Counter(), 0, []
+        while queue and pages < 1500:
+            url, linked_from = queue.popleft()
+            response = client.get(url)
+            pages += 1
+            status = response.status_code
+            # A start page may refuse a visitor; a link the site itself showed must never lead nowhere.
+            if status >= 500 or (linked_from and status in (403, 404)):
+                problems.append([status, url, linked_from])
+            if status != 200 or "html" not in response.get("Content-Type", ""):
+                continue
+            html = response.content.decode()
+            if html.count("<h1") != 1 or "<title>" not in html:
+                problems.append(["not one h1 and a title", url, linked_from])
+            parser = Links()
+            parser.feed(html)
+            for href in parser.links:
+                parts = urlsplit(urljoin(url, href))
+                target = parts.path + ("?" + parts.query if parts.query else "")
+                if parts.netloc not in ("", "testserver") or parts.path.startswith(SKIP) or target in seen:
+                    continue
+                if parts.query:  # sorts, filters and pages: a few of each, not every combination
+                    variants[parts.path] += 1
+                    if variants[parts.path] > 6:
+                        continue
+                seen.add(target)
+                queue.append((target, url))
+        return {"pages": pages, "left": len(queue), "problems": problems}
+
+    people = ["anonymous", "newcomer", "member", "facilitator", "admin"]
+    print(json.dumps({name: crawl(name) for name in people}))
+    """
+)
+
+
+def test_every_page_the_demo_links_to_answers_for_every_demo_user(project, first_load):
+    """Follow every link on every demo page, as each demo user: no server error, no link to a page that is
+    not there or not for them, and every page with one heading and a title."""
+    out = manage(project, "shell", "-c", CRAWL_SCRIPT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {name: crawl["problems"] for name, crawl in result.items()} == {name: [] for name in result}
+    assert all(crawl["left"] == 0 for crawl in result.values()), "the crawl stopped before the end"
+    # Signed-in people reach the forums, topics and feeds; anonymous visitors only the public pages.
+    assert result["anonymous"]["pages"] < 50 < result["newcomer"]["pages"] < result["member"]["pages"]
+
+
 def test_loading_the_demo_twice_creates_nothing_twice(project, first_load):
     before = counts(project)["counts"]
     again = manage(project, "load_demo")
