@@ -1,7 +1,7 @@
 """Small views shared by every feature."""
 
 from django.conf import settings
-from django.shortcuts import redirect
+from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -16,9 +16,12 @@ def text_size(request):
     """
     size = request.POST.get("size")
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    # Only a path on this site. HttpResponseRedirect, not redirect(): that would try "-1" as a URL name.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
-    response = redirect(target)
+    response = HttpResponseRedirect(target)
     if size in TEXT_SIZES:
         response.set_cookie(
             TEXT_SIZE_COOKIE,

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from khub_plugin.common.forms import ModelChoiceField
 from khub_plugin.communities.features import registry
 from khub_plugin.communities.models import CommunityProposal, Stage, Visibility
 
@@ -105,6 +106,7 @@ class ProposalForm(forms.ModelForm):
     class Meta:
         model = CommunityProposal
         fields = ["name", "purpose", "visibility", "parent"]
+        field_classes = {"parent": ModelChoiceField}
         widgets = {"visibility": forms.RadioSelect}
 
     def __init__(self, *args, parents, **kwargs):

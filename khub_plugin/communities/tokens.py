@@ -14,6 +14,7 @@ A feature that offers feeds:
 * registers ``feeds(request, community, token)`` on its ``CommunityFeature`` for the "My feeds" page.
 """
 
+import re
 from urllib.parse import urlencode
 
 from khub_plugin.communities import access
@@ -23,6 +24,9 @@ from khub_plugin.conf import khub_settings
 PARAM = "token"
 #: Keys longer than this are not looked up at all (a real key is 43 characters).
 MAX_KEY_LENGTH = 64
+#: What a key can be made of (``secrets.token_urlsafe``). Anything else is not looked up: a NUL byte in a
+#: hand-edited address would otherwise be a database error on PostgreSQL, not a 404.
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def token_for(user):
@@ -43,10 +47,11 @@ def regenerate(user):
 
 
 def user_for_key(key):
-    """The active person whose key this is, or ``None`` (empty, over-long, unknown or replaced keys)."""
+    """The active person whose key this is, or ``None`` (empty, malformed, over-long, unknown or replaced
+    keys)."""
     from khub_plugin.communities.models import FeedToken
 
-    if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not _KEY_SHAPE.fullmatch(key):
         return None
     token = FeedToken.objects.filter(key=key, user__is_active=True).select_related("user").first()
     return token.user if token is not None else None

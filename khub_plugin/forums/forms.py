@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from khub_plugin.common.forms import ModelChoiceField
 from khub_plugin.common.pagination import PAGE_SIZES
 from khub_plugin.common.richtext import MemberRichTextField
 from khub_plugin.forums import services
@@ -72,6 +73,12 @@ class TagForm(forms.Form):
     tags = TagsField(label=_("Add tags"))
 
 
+class RemoveTagForm(forms.Form):
+    """The tag a "remove" button posts (validated: a posted value goes into a query)."""
+
+    tag = forms.CharField(max_length=100)
+
+
 class ReasonForm(forms.Form):
     """Why a facilitator moderates: kept in the moderation log."""
 
@@ -89,7 +96,7 @@ class ReasonForm(forms.Form):
 
 
 class MoveForm(ReasonForm):
-    target = forms.ModelChoiceField(
+    target = ModelChoiceField(
         label=_("Move to"),
         queryset=None,
         empty_label=None,

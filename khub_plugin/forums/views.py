@@ -26,6 +26,7 @@ from khub_plugin.forums.forms import (
     EditPostForm,
     MoveForm,
     ReasonForm,
+    RemoveTagForm,
     ReplyForm,
     TagForm,
     TopicForm,
@@ -477,7 +478,8 @@ def add_tags(request, community, pk):
 @require_POST
 def remove_tag(request, community, pk):
     topic = _topic(request, community, pk, access.for_request(request))
-    name = request.POST.get("tag", "")
+    form = RemoveTagForm(request.POST)
+    name = form.cleaned_data["tag"] if form.is_valid() else ""
     return _act(
         request, community, services.remove_tag, _("Tag removed."), topic, name, back=topic.get_url(request)
     )
