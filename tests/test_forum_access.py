@@ -56,8 +56,8 @@ from khub_plugin.communities import access, privacy
 from khub_plugin.communities.access import Access
 from khub_plugin.communities.models import Activity, CommunityIndexPage, CommunityPage
 from khub_plugin.forums import services
+from khub_plugin.forums.blocks import LatestDiscussionsBlock
 from khub_plugin.forums.models import Post, Subscription, Topic
-from khub_plugin.forums.panels import LatestDiscussionsBlock
 from tests import factories
 
 pytestmark = pytest.mark.django_db

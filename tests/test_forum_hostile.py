@@ -38,8 +38,8 @@ from django.urls import NoReverseMatch, reverse
 from wagtail.models import Site
 
 from khub_plugin.communities.models import CommunityIndexPage
+from khub_plugin.forums.blocks import LatestDiscussionsBlock
 from khub_plugin.forums.models import Post, Topic
-from khub_plugin.forums.panels import LatestDiscussionsBlock
 from tests import factories
 
 pytestmark = pytest.mark.django_db

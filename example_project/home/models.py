@@ -5,7 +5,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from khub_plugin.forums.panels import LatestDiscussionsBlock
+from khub_plugin.forums.blocks import LatestDiscussionsBlock
 from khub_plugin.news.blocks import NewsPanelBlock
 
 
