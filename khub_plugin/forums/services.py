@@ -417,15 +417,7 @@ def _restore_topic_activity(topic):
 
 def _reply_activity(post, topic):
     """The "replied to" entry of a reply, as :func:`reply` writes it, at the time it was posted."""
-    return activity.build(
-        post.author,
-        REPLY_POSTED,
-        topic.community,
-        post,
-        summary=topic.title,
-        link=post.get_url(),
-        at=post.created_at,
-    )
+    return _post_entry(post.author, REPLY_POSTED, post, topic)
 
 
 def _answer_activity(post, topic):
@@ -435,14 +427,12 @@ def _answer_activity(post, topic):
     facilitator may do it too), and the answer's own time is the best time left: it keeps the entry next to
     the reply it is about (just above it, being written after it).
     """
+    return _post_entry(topic.author, ANSWER_ACCEPTED, post, topic)
+
+
+def _post_entry(actor, verb, post, topic):
     return activity.build(
-        topic.author,
-        ANSWER_ACCEPTED,
-        topic.community,
-        post,
-        summary=topic.title,
-        link=post.get_url(),
-        at=post.created_at,
+        actor, verb, topic.community, post, summary=topic.title, link=post.get_url(), at=post.created_at
     )
 
 
