@@ -11,6 +11,7 @@ from django.test import RequestFactory, override_settings
 from khub_plugin.common.richtext import (
     MemberRichTextField,
     RichTextEditor,
+    as_plain_text,
     member_html,
     preview_html,
     preview_requested,
@@ -329,3 +330,46 @@ def test_empty_paragraphs_at_the_ends_are_dropped():
     assert member_html("<p></p><blockquote><p>q</p></blockquote><p><br></p><p> </p>") == (
         "<blockquote><p>q</p></blockquote>"
     )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "One line.",
+        "First paragraph.\n\nSecond & more\nwith a line break",
+        "5 < 6 and 7 > 3, \"quoted\", it's & that's",
+        "Use the &lt;p&gt; tag, literally",
+    ],
+)
+def test_a_message_of_paragraphs_is_edited_as_the_plain_text_that_makes_it(typed):
+    stored = member_html(typed)
+    shown = as_plain_text(stored)
+    assert shown is not None and "<p>" not in shown
+    assert member_html(shown) == stored  # saving it unchanged changes nothing
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "<p>Some <strong>bold</strong> words</p>",
+        '<p>A <a href="https://example.org" rel="nofollow noopener noreferrer">link</a></p>',
+        "<blockquote><p>Quoted</p></blockquote><p>Reply</p>",
+        "<ul><li>one</li></ul>",
+        "<h2>Heading</h2><p>text</p>",
+        "",
+    ],
+)
+def test_formatted_messages_are_edited_as_html(stored):
+    assert as_plain_text(stored) is None
+
+
+def test_text_that_would_read_back_as_html_stays_html():
+    # Shown as text, "Use the <p> tag" would be taken for HTML when saved again: keep the HTML.
+    stored = "<p>Use the &lt;p&gt; tag</p>"
+    assert as_plain_text(stored) is None
+    assert "&lt;p&gt;" in RichTextEditor().render("body", stored)
+
+
+def test_the_editing_box_shows_plain_text_for_a_message_of_paragraphs():
+    html = RichTextEditor().render("body", "<p>First.</p><p>Second &amp; third</p>")
+    assert ">\nFirst.\n\nSecond &amp; third</textarea>" in html  # a leading newline is dropped by browsers

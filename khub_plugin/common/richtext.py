@@ -107,14 +107,41 @@ def is_blank(cleaned):
     return "<img" not in cleaned and not clean_text(cleaned).translate(_INVISIBLE).strip()
 
 
+_SIMPLE_MARKUP = re.compile(r"</?p>|<br>")
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+def as_plain_text(value):
+    """Stored HTML made only of paragraphs and line breaks, as the plain text that gives it back exactly; or
+    ``None`` when the HTML has more (formatting, links, quotes) and must be edited as it is.
+
+    The editing box shows this, so someone without JavaScript edits their words, not ``<p>`` tags. Text that
+    would be read back as HTML ("Use the <p> tag") or would not come back the same stays HTML.
+    """
+    if not value or "<" not in value or "<" in _SIMPLE_MARKUP.sub("", value):
+        return None
+    paragraphs = _PARAGRAPH.findall(value)
+    if "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs) != value:
+        return None  # text outside the paragraphs, or paragraphs inside paragraphs
+    text = "\n\n".join(html.unescape(paragraph.replace("<br>", "\n")) for paragraph in paragraphs)
+    if _HTML_TAG.search(text) or member_html(text) != value:
+        return None
+    return text
+
+
 class RichTextEditor(forms.Textarea):
     """A ``<textarea data-khub-editor>`` that ``editor.js`` turns into the formatting editor.
 
-    Without JavaScript it stays a textarea, so the form works everywhere.
+    Without JavaScript it stays a textarea, so the form works everywhere; a message that is only paragraphs
+    is shown in it as plain text (:func:`as_plain_text`).
     """
 
     def __init__(self, attrs=None):
         super().__init__({"rows": 10, "data-khub-editor": True, **(attrs or {})})
+
+    def format_value(self, value):
+        plain = as_plain_text(value) if isinstance(value, str) else None
+        return plain if plain is not None else super().format_value(value)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)

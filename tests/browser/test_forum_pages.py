@@ -103,3 +103,26 @@ def test_the_topic_page_reads_well_on_a_small_screen(open_page, forum, screensho
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     screenshot(page, "khub-forum-topic-mobile")
     assert not overflow
+
+
+def test_a_plain_message_is_edited_as_plain_text_without_javascript(open_page, forum):
+    post = services.reply(Access(forum["member"]), forum["topic"], "First paragraph.\n\nSecond & last.")
+    page = open_page(forum_path(forum, f"posts/{post.pk}/edit/"), user=forum["member"], javascript=False)
+    box = page.get_by_label("Message")
+    assert box.input_value() == "First paragraph.\n\nSecond & last."  # no <p> tags to step around
+    box.fill(box.input_value() + "\n\nAdded later.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Your changes have been saved.")).to_be_visible()
+    body = Post.objects.get(pk=post.pk).body
+    assert body == "<p>First paragraph.</p><p>Second &amp; last.</p><p>Added later.</p>"
+
+
+def test_the_editor_shows_a_plain_message_as_its_paragraphs(open_page, forum):
+    post = services.reply(Access(forum["member"]), forum["topic"], "First paragraph.\n\nSecond & last.")
+    page = open_page(forum_path(forum, f"posts/{post.pk}/edit/"), user=forum["member"])
+    editor = page.get_by_role("textbox", name="Message")
+    expect(editor.locator("p")).to_have_count(2)
+    expect(editor.locator("p").nth(1)).to_have_text("Second & last.")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Your changes have been saved.")).to_be_visible()
+    assert Post.objects.get(pk=post.pk).body == "<p>First paragraph.</p><p>Second &amp; last.</p>"
