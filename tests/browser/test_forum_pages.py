@@ -31,9 +31,18 @@ def forum(site_url, directory):
     services.reply(
         Access(member), topic, "<blockquote><p>We use a blog.</p></blockquote><p>Us too.</p>", first
     )
+    reply = services.reply(Access(member), topic, "<p>A reply of mine.</p>")
     services.accept_answer(Access(member), first)
     services.set_pinned(Access(fac), topic, True, "Popular")
-    return {"community": community, "topic": Topic.objects.get(pk=topic.pk), "fac": fac, "member": member}
+    services.edit_post(Access(fac), first, "<p>We use a blog and a wiki.</p>")
+    return {
+        "community": community,
+        "topic": Topic.objects.get(pk=topic.pk),
+        "fac": fac,
+        "member": member,
+        "reply": reply,
+        "edited": first,
+    }
 
 
 def forum_path(world, suffix=""):
@@ -56,6 +65,14 @@ PAGES = [
     ("fac", lambda w: forum_path(w, f"{w['topic'].pk}/move/"), "Move this topic"),
     ("fac", lambda w: w["community"].url + "manage/moderation/", "Popular"),
     ("member", lambda w: w["community"].url, "Latest discussions"),
+    ("member", lambda w: forum_path(w, "?show=unanswered&sort=title&per_page=10"), "No topics"),
+    ("member", lambda w: forum_path(w, f"posts/{w['topic'].opening_post_id}/edit/"), "Save changes"),
+    ("member", lambda w: forum_path(w, f"posts/{w['reply'].pk}/delete/"), "Delete"),
+    ("fac", lambda w: forum_path(w, f"posts/{w['edited'].pk}/history/"), "Earlier versions"),
+    ("fac", lambda w: forum_path(w, f"posts/{w['reply'].pk}/hide/"), "Reason"),
+    ("member", lambda w: "/khub/search/?q=tools", "Online tools we use and love"),
+    ("member", lambda w: "/khub/my/feeds/", "Social Media"),
+    ("member", lambda w: "/khub/whats-happening/", "Online tools we use and love"),
 ]
 
 
