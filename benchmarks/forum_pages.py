@@ -17,7 +17,9 @@ moderator shortcuts) and requests, in turn, round after round:
   through the same middleware as the forum pages. This is the baseline of the ratios.
 * **topic list, page 1**, **page 100** and **the last page** of the biggest forum the member can read;
 * **a topic with exactly 50 replies** with ``?per_page=50`` (the whole thread on one page);
-* **the last page of the biggest topic** with ``?per_page=50`` (the deepest OFFSET into a thread).
+* **the last page of the biggest topic** with ``?per_page=50`` (the deepest OFFSET into a thread);
+* with ``--search``, **forum search** in that forum and **site search**, for a common word, a rarer one
+  and two words (the search index must be built first: ``manage.py update_index``).
 
 For each it prints the SQL queries of one request (``CaptureQueriesContext``, counted on a separate request so
 that the timed ones run without query logging), the median and 95th percentile of the wall time of the
@@ -193,6 +195,27 @@ def find_cases(user):
     return community, cases
 
 
+#: Words for --search: one in many seeded titles and posts, one rarer, and two that must both match.
+SEARCH_QUERIES = ["council", "procurement", "waste collection"]
+
+
+def search_cases(community):
+    """Forum search in the biggest forum and the site-wide search, for each of :data:`SEARCH_QUERIES`. They
+    need the search index (``manage.py update_index`` after seeding); a query that finds nothing fails the
+    check, so an empty index is never measured."""
+    from urllib.parse import urlencode
+
+    index = community.url_for("forum:index")
+    cases = []
+    for query in SEARCH_QUERIES:
+        q = urlencode({"q": query})
+        cases.append(Case(f"forum search ‘{query}’", f"{index}?{q}", [b'class="khub-topic'], "in this forum"))
+        cases.append(
+            Case(f"site search ‘{query}’", f"/khub/search/?{q}", [b"results for"], "communities and forums")
+        )
+    return cases
+
+
 # -- measuring -----------------------------------------------------------------------------------------------
 
 
@@ -214,8 +237,9 @@ def percentile(values, fraction):
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def run_benchmark(iterations=50, warmup=5, username="seed-member", debug=None):
-    """Measure the cases; return ``(community, cases)``. Django must be set up already."""
+def run_benchmark(iterations=50, warmup=5, username="seed-member", debug=None, search=False):
+    """Measure the cases (and the search cases with ``search``); return ``(community, cases)``. Django must
+    be set up already."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -227,6 +251,8 @@ def run_benchmark(iterations=50, warmup=5, username="seed-member", debug=None):
         overrides["DEBUG"] = debug
     with override_settings(**overrides):
         community, cases = find_cases(user)
+        if search:
+            cases += search_cases(community)
         client = Client()
         client.force_login(user)
         for _ in range(warmup):
@@ -301,6 +327,9 @@ def main():
     parser.add_argument("--user", default="seed-member", help="who signs in (default seed-member)")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table too")
     parser.add_argument("--debug", action="store_true", help="keep the settings' DEBUG (default: DEBUG off)")
+    parser.add_argument(
+        "--search", action="store_true", help="also forum and site search (run update_index first)"
+    )
     args = parser.parse_args()
 
     # The example project's settings and apps, as `manage.py` in example_project/ would find them.
@@ -316,7 +345,7 @@ def main():
 
     debug = None if args.debug else False
     started = time.perf_counter()
-    community, cases = run_benchmark(args.iterations, args.warmup, args.user, debug=debug)
+    community, cases = run_benchmark(args.iterations, args.warmup, args.user, debug=debug, search=args.search)
     elapsed = time.perf_counter() - started
     database = connection.settings_dict.get("NAME")
     print(

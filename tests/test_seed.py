@@ -247,3 +247,19 @@ def test_benchmark_measures_the_seeded_forum(seeded):
     lines = forum_pages.table(cases, markdown=True)
     assert lines[0].startswith("| page | SQL queries")
     assert len(lines) == 2 + len(cases)
+
+
+def test_benchmark_measures_forum_and_site_search_once_the_index_is_built(seeded, monkeypatch):
+    from benchmarks import forum_pages
+
+    call_command("update_index", stdout=io.StringIO())
+    from django.contrib.auth import get_user_model
+
+    community, _cases = forum_pages.find_cases(get_user_model().objects.get(username="seed-member"))
+    title = Topic.objects.filter(community=community, is_hidden=False).order_by("pk").first().title
+    word = max(title.split(), key=len).strip(".,?:;'\"")  # a word of a topic in the benchmark's forum
+    monkeypatch.setattr(forum_pages, "SEARCH_QUERIES", [word])
+    _community, cases = forum_pages.run_benchmark(iterations=1, warmup=1, search=True)
+    searches = [case for case in cases if "search" in case.label]
+    assert [case.label for case in searches] == [f"forum search ‘{word}’", f"site search ‘{word}’"]
+    assert all(len(case.times) == 1 for case in searches)  # each response was checked: results were found
