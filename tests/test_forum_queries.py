@@ -136,3 +136,20 @@ def test_latest_discussions_panel_is_constant(client, setting, home_page):
     small = queries_for(client, community.url)
     add_topics(community, member, 5, 300)
     assert queries_for(client, community.url) == small
+
+
+def test_forum_search_queries_do_not_grow_with_matches(client, setting):
+    """Searching one forum asks the search backend twice (topics, then posts) and loads one page of topics:
+    the same count for 3 and 40 matching topics. It costs more than the plain list (two searches, each in
+    its own savepoint so that a backend error cannot break the request), so it has its own budget."""
+    community, member, _facilitator = setting
+    for i in range(3):
+        factories.topic(community, member, f"Bins round {i}", body="<p>About the bins.</p>", replies=1)
+    client.force_login(member)
+    url = community.url + "forum/?q=bins"
+    small = [queries_for(client, url), queries_for(client, url + "&sort=title")]
+    for i in range(3, 40):
+        factories.topic(community, member, f"Bins round {i}", body="<p>About the bins.</p>", replies=1)
+    large = [queries_for(client, url), queries_for(client, url + "&sort=title&page=2")]
+    assert small == large
+    assert max(large) <= BUDGET + 6  # 4 of them SAVEPOINT and RELEASE statements
