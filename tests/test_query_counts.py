@@ -102,24 +102,3 @@ def test_moderation_log_queries_do_not_grow_with_actions(client, directory):
     large = (queries_for(client, url), queries_for(client, url + "?page=2"))
     assert small == large
     assert max(large) <= 15
-
-
-def test_my_feeds_queries_do_not_grow_with_communities(client, directory):
-    reader = factories.user("reader")
-
-    def add(start, stop):
-        for i in range(start, stop):
-            community = factories.community(
-                directory, f"Feeds {i:03}", ["open", "restricted", "private"][i % 3], tools=["forum"]
-            )
-            if i % 3:  # a member of the restricted and private ones, so they are listed too
-                factories.membership(community, reader, "active")
-
-    client.force_login(reader)
-    add(0, 3)
-    client.get("/khub/my/feeds/")  # the first visit makes the person's feed key: a one-off write
-    small = (queries_for(client, "/khub/my/feeds/"), queries_for(client, "/khub/my/feeds/?page=1"))
-    add(3, 45)
-    large = (queries_for(client, "/khub/my/feeds/"), queries_for(client, "/khub/my/feeds/?page=2"))
-    assert small == large
-    assert max(large) <= 15
