@@ -40,6 +40,7 @@ class ForumsConfig(AppConfig):
                     "hide-answer": _("hid the accepted answer"),
                     "restore-post": _("restored a reply"),
                     "move": _("moved the topic"),
+                    "remove-tag": _("removed a tag from"),
                 },
                 search=search.site_search,
                 feeds=feeds.my_feeds,

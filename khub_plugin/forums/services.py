@@ -9,8 +9,8 @@ same transaction; activity and the moderation log are written by explicit calls.
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Replace
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Replace
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -69,7 +69,9 @@ def start_topic(policy, community, title, body, tags=()):
             topic=topic, community=community, author=policy.user, is_opening=True, body=body
         )
         _set_path(post, None)
-        Topic.objects.filter(pk=topic.pk).update(opening_post=post)
+        # The post's own time, not ``now``: last activity is the newest visible post's time (``recount``).
+        Topic.objects.filter(pk=topic.pk).update(opening_post=post, last_activity_at=post.created_at)
+        topic.last_activity_at = post.created_at
         topic.opening_post = post
         set_tags(policy, topic, tags)
         Subscription.objects.get_or_create(user=policy.user, community=community, topic=topic)
@@ -90,7 +92,6 @@ def reply(policy, topic, body, parent=None):
         parent = None
     check_rate(policy)
     body = member_html(body)
-    now = timezone.now()
     with transaction.atomic():
         post = Post.objects.create(
             topic=topic,
@@ -102,7 +103,7 @@ def reply(policy, topic, body, parent=None):
         )
         _set_path(post, parent)
         Topic.objects.filter(pk=topic.pk).update(
-            reply_count=F("reply_count") + 1, last_activity_at=now, last_author=policy.user
+            reply_count=F("reply_count") + 1, last_activity_at=post.created_at, last_author=policy.user
         )
         Subscription.objects.get_or_create(user=policy.user, community=community, topic=topic)
         if not topic.is_hidden:  # a facilitator's reply in a hidden topic: restoring the topic records it
@@ -280,10 +281,19 @@ def parse_tags(text):
     return names[:MAX_TAGS]
 
 
+def can_tag(policy, topic):
+    """Members tag the topics they can read; a locked or hidden topic's tags change only by facilitators."""
+    if policy.can_moderate(topic.community):
+        return True
+    return policy.can_participate(topic.community) and not topic.is_locked and not topic.is_hidden
+
+
 def set_tags(policy, topic, names):
     """Add tags to a topic, recording who added them. Existing tags are kept."""
     if not policy.can_participate(topic.community):
         raise NotAllowed
+    if not can_tag(policy, topic):
+        raise ForumError(_("This topic is locked: its tags can't be changed."))
     existing = {name.lower() for name in topic.tags.values_list("name", flat=True)}
     names = [name for name in names if name and name.lower() not in existing]
     if len(existing) + len(names) > MAX_TAGS:
@@ -297,16 +307,19 @@ def set_tags(policy, topic, names):
 
 
 def remove_tag(policy, topic, name):
-    """Whoever added a tag, or a facilitator, removes it."""
+    """Whoever added a tag, or a facilitator, removes it; a facilitator removing another's tag is logged."""
     tagged = topic.tagged_items.filter(tag__name=name).first()
     if tagged is None:
         return topic
-    if not (
-        policy.can_moderate(topic.community)
-        or (policy.can_participate(topic.community) and tagged.tagged_by_id == policy.user.pk)
-    ):
+    own = tagged.tagged_by_id == policy.user.pk
+    if not (policy.can_moderate(topic.community) or (policy.can_participate(topic.community) and own)):
         raise NotAllowed
-    tagged.delete()
+    if not can_tag(policy, topic):
+        raise ForumError(_("This topic is locked: its tags can't be changed."))
+    with transaction.atomic():
+        tagged.delete()
+        if not own:
+            moderation.log(policy.user, "remove-tag", topic.community, topic, label=f"{topic.title} ({name})")
     return topic
 
 
@@ -503,7 +516,12 @@ def _set_post_flag(post, **flags):
     delta = int(post.is_visible) - int(was_visible)
     topic_changes = {}
     if delta:
+        # Last activity follows the newest post members can still see, as ``recount`` computes it.
         topic_changes["reply_count"] = F("reply_count") + delta
+        topic_changes["last_activity_at"] = Coalesce(
+            Subquery(_newest_visible_post().values("created_at")[:1]), F("last_activity_at")
+        )
+        topic_changes["last_author"] = Subquery(_newest_visible_post().values("author_id")[:1])
     if not post.is_visible and post.topic.answer_id == post.pk:
         topic_changes["answer"] = None
         post.topic.answer = None
@@ -584,19 +602,22 @@ def _reindex_many(model, pks):
 # -- counters ------------------------------------------------------------------------------------------------
 
 
+def _newest_visible_post():
+    """The topic's newest post that members can see, for a subquery on ``Topic`` (``OuterRef("pk")``)."""
+    return Post.objects.filter(topic=OuterRef("pk"), is_hidden=False, is_deleted=False).order_by(
+        "-created_at", "-id"
+    )
+
+
 def recount(topic_ids=None):
     """Recompute the denormalised counters of topics (all of them by default). Returns how many changed."""
-    from django.db.models import Count, Max, OuterRef, Q, Subquery
-
     topics = Topic.objects.all() if topic_ids is None else Topic.objects.filter(pk__in=topic_ids)
     visible = Q(posts__is_opening=False, posts__is_hidden=False, posts__is_deleted=False)
-    latest = Post.objects.filter(topic=OuterRef("pk"), is_hidden=False, is_deleted=False).order_by(
-        "-created_at"
-    )
+    latest = _newest_visible_post()
     changed = 0
     for row in topics.annotate(
         real_count=Count("posts", filter=visible),
-        real_last=Max("posts__created_at", filter=Q(posts__is_hidden=False, posts__is_deleted=False)),
+        real_last=Subquery(latest.values("created_at")[:1]),
         real_author=Subquery(latest.values("author_id")[:1]),
     ).iterator(chunk_size=2000):
         fields = {}

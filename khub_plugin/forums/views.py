@@ -191,6 +191,7 @@ def _render_topic(request, community, policy, topic, opening, page, form, previe
             "preview": preview,
             "can_participate": policy.can_participate(community),
             "can_reply": policy.can_participate(community) and (not topic.is_locked or moderator),
+            "can_tag": services.can_tag(policy, topic),
             "can_accept": services.can_accept(policy, topic),
             "user_id": policy.user.pk if policy.is_authenticated else None,
             "following": getattr(topic, "followed", False),
