@@ -132,6 +132,9 @@ def test_the_wheel_ships_templates_static_files_and_migrations(wheel):
     for app in ["forums", "wiki", "library", "events", "polls", "news", "blogs", "people", "alerts"]:
         assert f"khub_plugin/{app}/migrations/__init__.py" in names
     assert not any(n.startswith(("tests/", "example_project/")) for n in names)
+    # The licence the package claims travels with it.
+    (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert "BSD 3-Clause License" in zipfile.ZipFile(wheel).read(licence).decode()
     print(f"wheel size: {wheel.stat().st_size} bytes")
 
 
