@@ -6,7 +6,7 @@ Add the apps a site wants to ``INSTALLED_APPS``; :data:`KHUB_APPS` lists them al
     INSTALLED_APPS = [...] + KHUB_APPS
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: Every app of the package, in dependency order. ``common`` and ``communities`` are required; a site may
 #: leave out any feature app after them.

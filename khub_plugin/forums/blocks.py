@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
 from khub_plugin.communities import access
+from khub_plugin.communities.blocks import CommunityChooserBlock
 from khub_plugin.forums.panels import latest_topics
 
 
@@ -16,8 +17,7 @@ class LatestDiscussionsBlock(blocks.StructBlock):
     """
 
     heading = blocks.CharBlock(default=_("Latest discussions"), max_length=80)
-    community = blocks.PageChooserBlock(
-        page_type="khub_communities.CommunityPage",
+    community = CommunityChooserBlock(
         required=False,
         help_text=_("Leave empty to show the latest discussions in the reader's own communities."),
     )

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
 from khub_plugin.communities import access
+from khub_plugin.communities.blocks import CommunityChooserBlock
 from khub_plugin.news.models import FeedItem
 
 
@@ -15,8 +16,7 @@ class NewsPanelBlock(blocks.StructBlock):
     """
 
     heading = blocks.CharBlock(default=_("News"), max_length=80)
-    community = blocks.PageChooserBlock(
-        page_type="khub_communities.CommunityPage",
+    community = CommunityChooserBlock(
         required=False,
         help_text=_("Leave empty to show the news sources editors manage for the whole site."),
     )

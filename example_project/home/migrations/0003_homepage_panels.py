@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='homepage',
             name='panels',
-            field=wagtail.fields.StreamField([('news', 3)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'default': 'News', 'max_length': 80}), 1: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'Leave empty to show the news sources editors manage for the whole site.', 'page_type': ['khub_communities.CommunityPage'], 'required': False}), 2: ('wagtail.blocks.IntegerBlock', (), {'default': 5, 'label': 'Number of items', 'max_value': 20, 'min_value': 1}), 3: ('wagtail.blocks.StructBlock', [[('heading', 0), ('community', 1), ('count', 2)]], {})}),
+            field=wagtail.fields.StreamField([('news', 3)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'default': 'News', 'max_length': 80}), 1: ('wagtail.blocks.PageChooserBlock', (), {'help_text': 'Leave empty to show the news sources editors manage for the whole site.', 'required': False}), 2: ('wagtail.blocks.IntegerBlock', (), {'default': 5, 'label': 'Number of items', 'max_value': 20, 'min_value': 1}), 3: ('wagtail.blocks.StructBlock', [[('heading', 0), ('community', 1), ('count', 2)]], {})}),
         ),
     ]
