@@ -555,6 +555,7 @@ class CommunitiesViewSetGroup(ModelViewSetGroup):
     """The "Communities" menu group in the admin sidebar."""
 
     menu_label = _("Communities")
+    menu_name = "khub-communities"  # khub_plugin.contrib.modeladmin replaces this menu when installed
     menu_icon = "group"
     menu_order = 250
     items = (MembershipViewSet, ProposalViewSet)
