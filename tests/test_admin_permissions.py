@@ -124,6 +124,12 @@ def urls(secret, open_community, directory, scheduled, alias):
         ),
         ("add child", "get", reverse(f"{pages}:add_subpage", args=[pk]), None),
         ("add child (form)", "get", add_url(secret), None),
+        (
+            "add a community here",
+            "post",
+            reverse(f"{pages}:choose_parent", args=["khub_communities", "communitypage"]),
+            {"parent_page": pk},
+        ),
         ("add child (save)", "post", add_url(secret), form_data(slug="new-child")),
         ("preview on add", "post", reverse(f"{pages}:preview_on_add", args=new), form_data()),
         ("preview on add (show)", "get", reverse(f"{pages}:preview_on_add", args=new), None),
@@ -234,6 +240,20 @@ def test_the_admin_page_api_treats_a_hidden_community_as_missing(editor, secret,
     response = client.post(f"{api}{secret.pk}/action/unpublish/", {}, content_type="application/json")
     assert response.status_code in (403, 404)
     assert CommunityPage.objects.get(pk=secret.pk).live
+
+
+def test_wagtails_listings_and_reports_leave_it_out(editor, secret, directory):
+    client = client_for(editor)
+    for url in (
+        reverse("wagtailadmin_pages:type_use", args=["khub_communities", "communitypage"]),
+        reverse("wagtailadmin_pages:search") + "?q=Secret",
+        reverse("wagtailadmin_explore", args=[directory.pk]) + "?search_all=1&q=Secret",
+        reverse("wagtailadmin_reports:site_history"),
+        reverse("wagtailadmin_reports:workflow"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert SECRET not in response.content.decode(), url
 
 
 def test_the_permission_tester_says_no_to_everything(editor, secret, open_community):

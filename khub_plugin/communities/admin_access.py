@@ -11,11 +11,16 @@ permissions refuses:
   show usage, set privacy or run a bulk action, and it is asked about the *destination* of a move or a copy
   too; each then answers as Wagtail answers any permission denial (a redirect to the dashboard with "Sorry,
   you do not have permission to access this area", or 403 to scripts).
-* Hooks cover the few places that show a page before asking permissions or never ask them
-  (``wagtail_hooks.py`` registers them): confirming a move (:func:`before_move_page`), the copy form's
-  destination (:func:`before_copy_page`), the bulk actions' confirmation page (:data:`BULK_ACTIONS`), the
-  admin page API (:func:`construct_admin_api`), the explorer and the reordering of children inside a community
-  (:class:`CommunityPageViewSet`), and the explorer and page chooser listings (:func:`filter_explorer`,
+* :class:`CommunityPrivacyPolicyMixin`, on top of Wagtail's page permission policy (registered for ``Page``),
+  leaves the same communities out of what Wagtail lists from that policy: the explorer, the page search, the
+  per-type page listing, the site history and workflow reports, and the admin page API
+  (``/admin/api/main/pages/``), where a hidden community's detail, children and actions answer as for a page
+  that does not exist.
+* Hooks and small view subclasses cover the few places that show a page before asking permissions or never
+  ask them (``wagtail_hooks.py`` registers them): confirming a move (:func:`before_move_page`), the copy
+  form's destination (:func:`before_copy_page`), the bulk actions' confirmation page (:data:`BULK_ACTIONS`),
+  and, through :class:`CommunityPageViewSet`, exploring a community, reordering it and choosing it as the
+  parent of a new community; and the explorer and page chooser listings (:func:`filter_explorer`,
   :func:`filter_page_chooser`).
 
 Who is refused ("may not see"): exactly the live communities for which ``Access.can_see`` is false, which is
@@ -26,12 +31,12 @@ site moderators are never refused. Draft and unpublished communities are not in 
 Wagtail's own page permissions decide them (as the explorer does).
 """
 
-from wagtail.admin.api.views import PagesAdminAPIViewSet
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.views.pages.bulk_actions.delete import DeleteBulkAction
 from wagtail.admin.views.pages.bulk_actions.move import MoveBulkAction
 from wagtail.admin.views.pages.bulk_actions.publish import PublishBulkAction
 from wagtail.admin.views.pages.bulk_actions.unpublish import UnpublishBulkAction
+from wagtail.admin.views.pages.choose_parent import GenericChooseParentView
 from wagtail.admin.views.pages.listing import ExplorableIndexView
 from wagtail.admin.views.pages.ordering import SetPagePositionView
 from wagtail.admin.viewsets.pages import PageViewSet
@@ -153,6 +158,49 @@ def permissions_for(user, page):
     return PagePermissionTester(user, page)
 
 
+class CommunityPrivacyPolicyMixin:
+    """Wagtail's page permission policy, minus the communities the person may not see.
+
+    Wagtail's page listings ask the policy registered for ``Page``, not a tester: the explorer and its search,
+    the page search, the per-type listing (``/admin/pages/usage/<app>/<model>/``), the site history report,
+    the workflow reports and the admin page API all start from :meth:`explorable_instances`; so do the
+    "pages I may act on" querysets. Those leave out what :func:`hidden_community_ids` hides, and the instance
+    question refuses what :func:`refused_community_ids` refuses.
+    """
+
+    def explorable_instances(self, user):
+        pages = super().explorable_instances(user)
+        hidden = hidden_community_ids(user)
+        return pages.exclude(pk__in=hidden) if hidden else pages
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        pages = super().instances_user_has_any_permission_for(user, actions)
+        refused = refused_community_ids(user)
+        return pages.exclude(pk__in=refused) if refused else pages
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if is_refused(user, instance):
+            return False
+        return super().user_has_any_permission_for_instance(user, actions, instance)
+
+
+def register_page_permission_policy():
+    """Register the policy above for every page, on top of whichever page policy is registered now (Wagtail's,
+    or a site's own registered earlier)."""
+    from wagtail.models import Page
+    from wagtail.permissions import policy_registry, register_permission_policy
+
+    current = policy_registry.get_by_type(Page)
+    if isinstance(current, CommunityPrivacyPolicyMixin):
+        return
+    policy_class = type(
+        "CommunityPrivacyPagePermissionPolicy",
+        (CommunityPrivacyPolicyMixin, type(current)),
+        {"__module__": __name__},
+    )
+    register_permission_policy(Page, policy_class(current.model))
+
+
 # -- hooks for the views that show a page before asking ----------------------------------------------------
 
 
@@ -227,24 +275,6 @@ BULK_ACTIONS = [
 ]
 
 
-# -- the admin page API -------------------------------------------------------------------------------------
-
-
-def construct_admin_api(router):
-    """``construct_admin_api``: the admin page API (the sidebar explorer, ``/admin/api/main/pages/``) leaves
-    out hidden communities, so their detail, their children (``child_of``) and their actions answer as for a
-    page that does not exist, and listings never name them."""
-    base = getattr(router, "_endpoints", {}).get("pages") or PagesAdminAPIViewSet
-
-    class CommunityPrivacyPagesAPIViewSet(base):
-        def get_base_queryset(self):
-            queryset = super().get_base_queryset()
-            hidden = hidden_community_ids(self.request.user)
-            return queryset.exclude(pk__in=hidden) if hidden else queryset
-
-    router.register_endpoint("pages", CommunityPrivacyPagesAPIViewSet)
-
-
 # -- views Wagtail routes by page type ----------------------------------------------------------------------
 
 
@@ -268,8 +298,17 @@ class CommunitySetPagePositionView(RefusedParentMixin, SetPagePositionView):
     """Reordering asks only about the parent's permissions; the community being moved must be visible too."""
 
 
+class CommunityChooseParentView(GenericChooseParentView):
+    """ "Add a community" asks where; Wagtail's form names a refused parent in its error, so refuse first."""
+
+    def post(self, request, *args, **kwargs):
+        if is_refused(request.user, _requested_page_id(request.POST.get("parent_page"))):
+            return refuse(request)
+        return super().post(request, *args, **kwargs)
+
+
 class CommunityPageViewSet(PageViewSet):
-    """Wagtail's views for community pages, with the two that never ask about the page itself refused.
+    """Wagtail's views for community pages, with those that never ask about the page itself refused first.
 
     Everything else is Wagtail's own: it asks ``CommunityPage.permissions_for_user``. The explorer uses
     this viewset's listing only inside a community (``parent_models``), so the communities directory's
@@ -278,6 +317,7 @@ class CommunityPageViewSet(PageViewSet):
 
     model = None  # set by :func:`community_page_viewset` (the model module imports this one)
     index_view_class = CommunityExplorableIndexView
+    choose_parent_view_class = CommunityChooseParentView
     set_page_position_view_class = CommunitySetPagePositionView
 
     @property

@@ -11,9 +11,9 @@ hooks.register("register_page_listing_more_buttons", admin_views.community_page_
 hooks.register("register_page_header_buttons", admin_views.community_page_buttons)
 
 # Communities a person may not see: hidden from the tree, refused on every admin URL.
+admin_access.register_page_permission_policy()  # before anything asks the registry (Wagtail's advice)
 hooks.register("construct_page_chooser_queryset", admin_access.filter_page_chooser)
 hooks.register("construct_explorer_page_queryset", admin_access.filter_explorer)
-hooks.register("construct_admin_api", admin_access.construct_admin_api)
 hooks.register("before_move_page", admin_access.before_move_page)
 hooks.register("before_copy_page", admin_access.before_copy_page)
 hooks.register("register_admin_viewset", admin_access.community_page_viewset)
