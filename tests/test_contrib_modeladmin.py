@@ -141,6 +141,20 @@ def test_there_is_one_communities_menu_and_it_is_the_modeladmin_one(admin):
     assert _client(admin).get(reverse("khub_memberships:index")).status_code == 200
 
 
+@needs_app
+def test_the_group_screen_offers_the_same_permissions_as_without_the_app(admin):
+    from wagtail import hooks
+
+    registered = set()
+    for fn in hooks.get_hooks("register_permissions"):
+        registered.update(f"{p.content_type.app_label}.{p.codename}" for p in fn())
+    assert "khub_communities.moderate_communities" in registered
+    assert "khub_communities.add_membership" not in registered
+    assert "khub_communities.delete_communityproposal" not in registered
+    group = Group.objects.create(name="Community moderators")
+    assert _client(admin).get(reverse("wagtailusers_groups:edit", args=[group.pk])).status_code == 200
+
+
 # -- memberships ---------------------------------------------------------------------------------------------
 
 
