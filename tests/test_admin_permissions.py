@@ -360,3 +360,12 @@ def test_select_all_in_a_listing_leaves_hidden_communities_out_quietly(
 def test_draft_communities_follow_wagtail_page_permissions(editor, django_user_model, home_page, directory):
     draft = add_community(directory, "Draft Circle", visibility="private", live=False)
     assert client_for(editor).get(reverse("wagtailadmin_pages:edit", args=[draft.pk])).status_code == 200
+
+
+def test_exploring_a_community_still_lists_its_sub_communities(editor, directory):
+    # Wagtail routes this listing through khub's PageViewSet for community pages.
+    parent = add_community(directory, "Open Data")
+    add_community(parent, "Open Sub Group")
+    add_community(parent, "Hidden Sub Group", visibility="private")
+    html = client_for(editor).get(reverse("wagtailadmin_explore", args=[parent.pk])).content.decode()
+    assert "Open Sub Group" in html and "Hidden Sub Group" not in html
