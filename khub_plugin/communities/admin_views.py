@@ -6,8 +6,10 @@
   *Memberships* (filter by state, role and community; search people) and *Community proposals*
   (pending first, with Approve and Decline screens that call :mod:`khub_plugin.communities.proposals`).
   Memberships are never edited here: they change only through :mod:`khub_plugin.communities.services`.
-* Hooks that keep communities a person may not see (DESIGN.md section 4) out of the page explorer and the page
-  chooser, a "Members in admin" button on community pages, and a dashboard panel counting pending proposals.
+* A "Members in admin" button on community pages, and a dashboard panel counting pending proposals.
+
+Keeping communities a person may not see out of the page explorer and chooser, and refusing them on every
+admin URL, is :mod:`khub_plugin.communities.admin_access`.
 
 Every listing asks the access policy: site moderators and superusers see everything; anyone else who has been
 given a view permission still sees only rows of communities whose content the policy lets them see.
@@ -40,7 +42,6 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
-from wagtail.permissions import page_permission_policy
 
 from khub_plugin.communities import access
 from khub_plugin.communities import proposals as proposal_flow
@@ -554,6 +555,7 @@ class CommunitiesViewSetGroup(ModelViewSetGroup):
     """The "Communities" menu group in the admin sidebar."""
 
     menu_label = _("Communities")
+    menu_name = "khub-communities"  # khub_plugin.contrib.modeladmin replaces this menu when installed
     menu_icon = "group"
     menu_order = 250
     items = (MembershipViewSet, ProposalViewSet)
@@ -596,50 +598,3 @@ def community_page_buttons(page, user, next_url=None, view_name=None):
         and user.has_perm(f"khub_communities.view_{Membership._meta.model_name}")
     ):
         yield MenuItem(gettext("Members in admin"), members_admin_url(page.pk), "group", priority=45)
-
-
-def hidden_community_ids(request):
-    """Ids of community pages that ``request.user`` must not find in the explorer or the page chooser.
-
-    * Live communities: exactly those the access policy does not let the person see (``Access.can_see``), so
-      a private community stays invisible to editors who are not its members, as it is on the site.
-    * Communities that are not live (drafts, unpublished) are not in the policy's tree, so the policy cannot
-      judge them. They are hidden unless the person may *edit* that page under Wagtail's page permissions:
-      an editor must still find the draft they are preparing, while a private community that was unpublished
-      does not become visible to every editor who can merely browse the tree.
-
-    Superusers and site moderators see everything. Three small queries per request, whatever the size of the
-    tree (the person's memberships, the live communities, the non-live ones the person cannot edit), then
-    the explorer or chooser query excludes the ids.
-    """
-    cached = getattr(request, "_khub_hidden_community_ids", None)
-    if cached is not None:
-        return cached
-    policy = access.for_request(request)
-    hidden = []
-    if not policy.is_moderator:
-        visible = policy.visible_ids()
-        hidden = [community_id for community_id in policy.tree if community_id not in visible]
-        editable = page_permission_policy.instances_user_has_permission_for(request.user, "change")
-        hidden += (
-            CommunityPage.objects.not_live()
-            .exclude(pk__in=editable.values("pk"))
-            .values_list("pk", flat=True)
-        )
-    request._khub_hidden_community_ids = hidden = sorted(hidden)
-    return hidden
-
-
-def _without_hidden_communities(pages, request):
-    hidden = hidden_community_ids(request)
-    return pages.exclude(pk__in=hidden) if hidden else pages
-
-
-def filter_page_chooser(pages, request):
-    """``construct_page_chooser_queryset``: browsing and searching the page chooser."""
-    return _without_hidden_communities(pages, request)
-
-
-def filter_explorer(parent_page, pages, request):
-    """``construct_explorer_page_queryset``: the explorer, its search, and the sidebar explorer menu."""
-    return _without_hidden_communities(pages, request)

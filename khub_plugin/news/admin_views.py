@@ -71,6 +71,7 @@ class NewsSourceViewSet(ModelViewSet):
     model = FeedSource
     icon = "list-ul"
     menu_label = _("News sources")
+    menu_name = "khub-news-sources"  # khub_plugin.contrib.modeladmin replaces this menu item when installed
     menu_order = 310
     add_to_admin_menu = True
     name = "khub_news_sources"

@@ -254,6 +254,19 @@ class CommunityPage(KhubPageMixin, RoutablePageMixin, Page):
         # ancestors are all open. (privacy.sync removes pages that stop qualifying.)
         return super().get_indexed_objects().filter(pk__in=access.Access(None).content_ids())
 
+    # -- Wagtail admin ---------------------------------------------------------------------------------------
+
+    def permissions_for_user(self, user):
+        """Wagtail's page permissions, refused outright on a community ``user`` may not see.
+
+        Every Wagtail admin view and action asks this before touching the page (and about the destination of
+        a move or copy), so the refusal reaches them all; see :mod:`khub_plugin.communities.admin_access`.
+        Wagtail calls it on plain ``Page`` objects of this type too.
+        """
+        from khub_plugin.communities import admin_access
+
+        return admin_access.permissions_for(user, self)
+
     # -- serving ---------------------------------------------------------------------------------------------
 
     def serve(self, request, view=None, args=None, kwargs=None):

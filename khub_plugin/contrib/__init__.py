@@ -1,0 +1,1 @@
+"""Optional integrations a site adds to ``INSTALLED_APPS`` on purpose; nothing in khub imports them."""
