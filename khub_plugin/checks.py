@@ -68,7 +68,8 @@ def check_base_template_blocks(app_configs=None, **kwargs):
     name = khub_settings.BASE_TEMPLATE
     try:
         mapping = block_mapping()
-        check_template_name(name)
+        if any(block != target for block, target in mapping.items()):
+            check_template_name(name)  # written into the bridge template's {% extends "..." %}
     except ImproperlyConfigured as error:
         return [
             Error(

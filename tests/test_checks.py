@@ -150,6 +150,13 @@ def test_a_wrong_block_mapping_is_an_error(blocks):
         assert khub_check_ids() == ["khub.E008"]
 
 
+def test_any_template_name_is_fine_without_a_mapping(tmp_path):
+    files = {"it's #1.html": "{% block title %}{% endblock %}{% block content %}{% endblock %}"
+             "{% block extra_css %}{% endblock %}{% block extra_js %}{% endblock %}"}  # fmt: skip
+    with _with_templates(tmp_path, files, KHUB_BASE_TEMPLATE="it's #1.html"):
+        assert khub_check_ids() == []
+
+
 def test_a_base_template_name_that_could_inject_template_code_is_an_error():
     mapped = {"content": "main"}
     with override_settings(
