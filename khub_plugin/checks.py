@@ -88,6 +88,15 @@ def check_base_template_blocks(app_configs=None, **kwargs):
         return []  # not a Django template, or it extends a template chosen at run time: cannot tell
     messages = []
     for block, target in mapping.items():
+        if target != block and block in blocks:
+            messages.append(
+                Warning(
+                    f"KHUB_BASE_TEMPLATE {name!r} has a block {block!r} of its own, and khub's {block!r} "
+                    f"goes into {target!r}: khub pages would put their {block!r} in both places.",
+                    hint=f"Rename the template's own {block!r} block: khub's pages fill one of that name.",
+                    id="khub.W004",
+                )
+            )
         if target in blocks:
             continue
         named = f"{target!r} (for khub's {block!r})" if target != block else repr(target)

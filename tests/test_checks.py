@@ -5,10 +5,12 @@ from unittest import mock
 import pytest
 from django.apps import apps
 from django.core.checks import run_checks
+from django.template import Context, Template
 from django.template.loader import get_template
 from django.test import override_settings
 
 from khub_plugin import checks
+from khub_plugin.common.context import khub_context
 from tests.settings import TEMPLATES
 
 
@@ -125,6 +127,26 @@ def test_blocks_are_checked_under_their_mapped_names(tmp_path):
             messages = check_messages()
             assert [id_ for id_, _ in messages] == ["khub.E006"]
             assert "'mian' (for khub's 'content')" in messages[0][1]
+
+
+def test_a_host_block_named_like_a_mapped_khub_block_is_a_warning(tmp_path):
+    files = {
+        "host.html": "{% block title %}{% endblock %}{% block extra_css %}{% endblock %}"
+        "{% block main %}{% endblock %}<aside>{% block content %}{% endblock %}</aside>"
+        "{% block extra_js %}{% endblock %}"
+    }
+    with _with_templates(
+        tmp_path, files, KHUB_BASE_TEMPLATE="host.html", KHUB_BASE_TEMPLATE_BLOCKS={"content": "main"}
+    ):
+        messages = check_messages()
+        assert [id_ for id_, _ in messages] == ["khub.W004"]
+        assert "has a block 'content' of its own" in messages[0][1]
+        # It is real: the page's content shows in the host's own "content" block too.
+        html = Template(
+            '{% extends "khub_plugin/base.html" %}'
+            "{% block khub_title %}T{% endblock %}{% block khub_content %}KHUB{% endblock %}"
+        ).render(Context(khub_context(None)))
+        assert html.count("KHUB") == 2
 
 
 def test_a_base_template_extending_a_variable_is_not_guessed(tmp_path):
