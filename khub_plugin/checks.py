@@ -7,6 +7,7 @@ errors and ``khub.W00n`` for warnings; each is explained in ``docs/reference/set
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 
@@ -55,6 +56,98 @@ def check_base_template(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.templates)
+def check_base_template_blocks(app_configs=None, **kwargs):
+    """The host base template (after KHUB_BASE_TEMPLATE_BLOCKS) must render the blocks khub fills: without
+    "title" or "content" khub pages are blank (an error); without "extra_css" or "extra_js" they are
+    unstyled or lose their scripts (a warning)."""
+    from khub_plugin.common.context import REQUIRED_BLOCKS, block_mapping, check_template_name
+
+    name = khub_settings.BASE_TEMPLATE
+    try:
+        mapping = block_mapping()
+        if any(block != target for block, target in mapping.items()):
+            check_template_name(name)  # written into the bridge template's {% extends "..." %}
+    except ImproperlyConfigured as error:
+        return [
+            Error(
+                str(error),
+                hint="KHUB_BASE_TEMPLATE_BLOCKS maps khub's blocks (title, content, extra_css, extra_js) to "
+                'the host base template\'s block names, e.g. {"content": "main"}.',
+                id="khub.E008",
+            )
+        ]
+    try:
+        template = get_template(name)
+    except (TemplateDoesNotExist, TemplateSyntaxError):
+        return []  # khub.E002 / khub.E004
+    blocks = rendered_blocks(getattr(template, "template", None))
+    if blocks is None:
+        return []  # not a Django template, or it extends a template chosen at run time: cannot tell
+    messages = []
+    for block, target in mapping.items():
+        if target != block and block in blocks:
+            messages.append(
+                Warning(
+                    f"KHUB_BASE_TEMPLATE {name!r} has a block {block!r} of its own, and khub's {block!r} "
+                    f"goes into {target!r}: khub pages would put their {block!r} in both places.",
+                    hint=f"Rename the template's own {block!r} block: khub's pages fill one of that name.",
+                    id="khub.W004",
+                )
+            )
+        if target in blocks:
+            continue
+        named = f"{target!r} (for khub's {block!r})" if target != block else repr(target)
+        required = block in REQUIRED_BLOCKS
+        messages.append(
+            (Error if required else Warning)(
+                f"KHUB_BASE_TEMPLATE {name!r} has no block {named}, so khub pages "
+                + ("would be blank there." if required else "would lose what khub adds there.")
+                + f" Its blocks are: {', '.join(sorted(blocks)) or 'none'}.",
+                hint="Add the block to the base template, or map khub's block to the template's own name "
+                'with KHUB_BASE_TEMPLATE_BLOCKS (e.g. {"content": "main"}).',
+                id="khub.E006" if required else "khub.W003",
+            )
+        )
+    return messages
+
+
+def rendered_blocks(template, max_depth=20):
+    """The names of the blocks that render when ``template`` (a ``django.template.base.Template``) does,
+    following ``{% extends "..." %}`` to the top: the blocks of the topmost template, and the blocks nested in
+    those that an extending template fills. None when that cannot be known (not a Django template, or it
+    extends a name computed at run time)."""
+    from django.template.base import Template
+    from django.template.loader_tags import BlockNode, ExtendsNode
+
+    chain = []
+    while isinstance(template, Template):
+        chain.append(template)
+        extends = next((node for node in template.nodelist if isinstance(node, ExtendsNode)), None)
+        if extends is None:
+            break
+        parent = extends.parent_name
+        if len(chain) > max_depth or parent.filters or not isinstance(parent.var, str):
+            return None
+        try:
+            template = template.engine.get_template(parent.var)
+        except (TemplateDoesNotExist, TemplateSyntaxError):
+            return None
+    else:
+        return None
+    rendered = {node.name for node in chain[-1].nodelist.get_nodes_by_type(BlockNode)}
+    for level in reversed(chain[:-1]):
+        extends = next(node for node in level.nodelist if isinstance(node, ExtendsNode))
+        changed = True
+        while changed:
+            before = len(rendered)
+            for block_name, node in extends.blocks.items():
+                if block_name in rendered:
+                    rendered.update(child.name for child in node.nodelist.get_nodes_by_type(BlockNode))
+            changed = len(rendered) != before
+    return rendered
 
 
 @register(Tags.templates)
@@ -123,3 +216,30 @@ def check_urls_included(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.urls)
+def check_urls_not_shadowed(app_configs=None, **kwargs):
+    """khub's URLs must reach khub: an earlier catch-all (Wagtail's ``include(wagtail_urls)``) would answer
+    every /khub/... address itself, with a 404."""
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+    try:
+        path = reverse("khub:search")
+    except NoReverseMatch:
+        return []  # khub.E005
+    try:
+        match = resolve(path)
+    except Resolver404:
+        match = None
+    if match is not None and match.view_name == "khub:search":
+        return []
+    answered_by = f"{match.func.__module__}.{match.func.__qualname__}" if match else "nothing"
+    return [
+        Error(
+            f"khub's URLs are shadowed: {path} is answered by {answered_by}, not by khub_plugin.urls.",
+            hint='Put path("khub/", include("khub_plugin.urls")) before Wagtail\'s catch-all '
+            'path("", include(wagtail_urls)) in urlpatterns: Wagtail\'s pages must come last.',
+            id="khub.E007",
+        )
+    ]

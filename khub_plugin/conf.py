@@ -13,6 +13,14 @@ DEFAULTS = {
     # The host template every khub page extends, so communities appear inside the intranet's own header,
     # navigation and styles. It must define the blocks "title", "content", "extra_css" and "extra_js".
     "BASE_TEMPLATE": "base.html",
+    # Which of the host base template's blocks each of khub's four blocks goes into, for a host whose base
+    # template uses other names ({"content": "main", ...}). Keys are khub's names; leave out what is the same.
+    "BASE_TEMPLATE_BLOCKS": {
+        "title": "title",
+        "content": "content",
+        "extra_css": "extra_css",
+        "extra_js": "extra_js",
+    },
     # Whether visitors who are not signed in may see open communities. Off: intranets are for staff.
     "ALLOW_ANONYMOUS": False,
     # Add a Server-Timing header (SQL query count and time, total time) to every response. For development

@@ -196,6 +196,43 @@ FORUMS_SCRIPT = textwrap.dedent(
 )
 
 
+SEARCH_SCRIPT = textwrap.dedent(
+    """
+    import json, re, django
+    django.setup()
+    from django.test import Client
+
+    def client_for(username):
+        client = Client()
+        if username != "anonymous":
+            assert client.login(username=username, password="khub-demo")
+        return client
+
+    def community_titles(body):
+        section = body.split('<section class="khub-host-results"', 1)
+        if len(section) == 1:
+            return None
+        return re.findall(r'<h3 class="khub-host-results__title"><a href="[^"]*">([^<]*)</a>', section[1])
+
+    result = {"found": {}, "status": {}}
+    for username in ["anonymous", "newcomer", "member"]:
+        client = client_for(username)
+        for query in ["social media", "violence"]:
+            response = client.get("/search/", {"query": query})
+            body = response.content.decode()
+            result["found"][f"{username} {query}"] = [
+                response.status_code, community_titles(body), "/khub/search/?q=" in body
+            ]
+        for query in ['"', 'social"', '"social media', "*", "(", ")", "-", "-social", "NEAR", "NEAR(a b)",
+                      "social AND", "OR", "a:b", "^x", "social*", "\\\\", "'"]:
+            response = client.get("/search/", {"query": query})
+            if response.status_code != 200:
+                result["status"][f"{username} {query}"] = response.status_code
+    print(json.dumps(result))
+    """
+)
+
+
 def _without_database_url():
     return {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
 
@@ -368,6 +405,24 @@ def test_demo_forums_have_threads_from_the_communities_history(project, first_lo
         "member answered": 200,
         "newcomer answered": 404,
     }
+
+
+def test_the_intranets_search_page_finds_what_each_person_may_see_in_communities(project, first_load):
+    """The host's own search box (example_project/search) shows community results through the access
+    policy, and no query answers 500 (quotes and other FTS5 syntax used to reach SQLite as typed)."""
+    out = manage(project, "shell", "-c", SEARCH_SCRIPT)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["status"] == {}
+    found = result["found"]
+    assert found["anonymous social media"] == [200, None, False]  # staff only: no community section
+    assert found["anonymous violence"] == [200, None, False]
+    status, titles, see_all = found["member social media"]
+    assert status == 200 and see_all and "Social Media and Online Collaboration" in titles
+    assert "Social Media and Online Collaboration" in found["newcomer social media"][1]
+    # The private network: found by its member, not by the newcomer (who is not one).
+    assert "Violence Against Women Network" in found["member violence"][1]
+    assert "Violence Against Women Network" not in found["newcomer violence"][1]
 
 
 CRAWL_SCRIPT = textwrap.dedent(

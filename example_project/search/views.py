@@ -1,4 +1,8 @@
+import logging
+import re
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import DatabaseError, transaction
 from django.template.response import TemplateResponse
 from wagtail.models import Page
 
@@ -9,14 +13,31 @@ from wagtail.models import Page
 
 # from wagtail.contrib.search_promotions.models import Query
 
+logger = logging.getLogger(__name__)
+
+
+def search_words(query):
+    """The words of what someone typed, as plain words for the search backend. Wagtail's database backend
+    hands the query to SQLite FTS5 (or PostgreSQL) as it is, where quotes, brackets, "*", "-", ":", "^" and
+    upper-case AND, OR, NOT and NEAR are syntax: an unbalanced quote is an error (a 500), "-" or NEAR change
+    the meaning. Only letters and digits are kept, in lower case (at most 20 words)."""
+    return " ".join(word.lower() for word in re.findall(r"\w+", query)[:20])
+
 
 def search(request):
     search_query = request.GET.get("query", None)
     page = request.GET.get("page", 1)
 
     # Search
-    if search_query:
-        search_results = Page.objects.live().search(search_query)
+    words = search_words(search_query or "")
+    if words:
+        try:
+            # A savepoint, so that a failed search query cannot break the request's transaction.
+            with transaction.atomic():
+                search_results = list(Page.objects.live().search(words)[:200])
+        except DatabaseError:
+            logger.exception("Page search failed for %r", words)
+            search_results = []
 
         # To log this query for use with the "Promoted search results" module:
 

@@ -12,10 +12,12 @@ paginates. See docs/search.md.
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -199,6 +201,70 @@ def _kinds():
     return [(COMMUNITIES, _("Communities"))] + [(f.name, f.label) for f in registry if f.search is not None]
 
 
+def _prepare(results, request, query):
+    """Fill in what showing ``results`` needs: the excerpt with the query highlighted, the community's URL."""
+    for result in results:
+        if result.excerpt_html is None:
+            result.excerpt_html = highlight(clean_text(result.text), query)
+        community = result.community
+        result.community_url = community.get_url(request) if community is not None else ""
+    return results
+
+
+# -- the host's own search page ------------------------------------------------------------------------------
+
+
+@dataclass
+class CommunityResults:
+    """What :func:`community_results` found: the first results to show on the host's search page, and the
+    address of khub's search page with all of them."""
+
+    query: str
+    #: The most relevant :class:`SearchResult`\ s, at most the ``limit`` asked for, ready to show.
+    results: list
+    #: How many results khub's search page has for the query (at most MAX_RESULTS, see ``capped``).
+    total: int
+    #: More than MAX_RESULTS matched.
+    capped: bool
+    #: khub's search page for the query (``/khub/search/?q=...``), with every result and the kind filter.
+    search_url: str
+    #: Whether this person may search communities at all (False: an anonymous visitor on a site that keeps
+    #: communities for signed-in staff; the include then shows nothing).
+    admitted: bool
+
+    def __bool__(self):
+        return bool(self.results)
+
+    def __len__(self):
+        return len(self.results)
+
+    def __iter__(self):
+        return iter(self.results)
+
+
+def community_results(request, query, limit=5):
+    """The communities and community content matching ``query`` that the person making ``request`` may see,
+    for the host intranet's own search page: the ``limit`` most relevant (as on khub's search page, in the
+    same order), how many there are in all, and a link to see them all.
+
+    Everything goes through the access policy, as on ``khub:search``: anonymous visitors get nothing unless
+    KHUB_ALLOW_ANONYMOUS, private communities are found only by their members and invitees, and content only
+    by those who may read it. The query may be anything a person typed: operators and quotes are plain text.
+    The number of queries does not grow with the number of results. See docs/search.md.
+    """
+    query = " ".join(str(query or "")[:MAX_QUERY_LENGTH].split())
+    search_url = reverse("khub:search") + (f"?{urlencode({'q': query})}" if query else "")
+    policy = access.for_request(request)
+    if not policy.admitted or not query_terms(query) or limit <= 0:
+        return CommunityResults(query, [], 0, False, search_url, policy.admitted)
+    sections = sections_for(request, policy, query)
+    results = merge(sections)
+    capped = len(results) > MAX_RESULTS or any(s.capped for s in sections)
+    total = min(len(results), MAX_RESULTS)
+    shown = _prepare(results[:limit], request, query)
+    return CommunityResults(query, shown, total, capped, search_url, True)
+
+
 def search(request):
     """The site-wide search page."""
     denied = access.sign_in_required(request)
@@ -220,11 +286,7 @@ def search(request):
     capped = len(results) > MAX_RESULTS or any(s.capped for s in shown)
     results = results[:MAX_RESULTS]
     page = paginate(request, results, per_page=PER_PAGE)
-    for result in page.object_list:
-        if result.excerpt_html is None:
-            result.excerpt_html = highlight(clean_text(result.text), query)
-        community = result.community
-        result.community_url = community.get_url(request) if community is not None else ""
+    _prepare(page.object_list, request, query)
     filters = [
         {"name": ALL, "label": _("All"), "count": min(sum(counts.values()), MAX_RESULTS)},
         *({"name": name, "label": label, "count": counts.get(name, 0)} for name, label in kinds),
