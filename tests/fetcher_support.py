@@ -5,10 +5,13 @@ with, so every connection attempt is recorded (by the address the fetcher chose)
 connect, to the loopback server; anything else is refused as if nothing listened there.
 """
 
+import base64
 import gzip
 import json
+import select
 import shutil
 import socket
+import socketserver
 import ssl
 import subprocess
 import threading
@@ -206,6 +209,92 @@ class Server:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class _ProxyHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        owner = self.server.owner
+        line = self.rfile.readline(65537).decode("latin-1").strip()
+        headers = {}
+        while True:
+            header = self.rfile.readline(65537).decode("latin-1")
+            if header in ("\r\n", "\n", ""):
+                break
+            name, _, value = header.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        method, _, rest = line.partition(" ")
+        target = rest.rpartition(" ")[0]
+        owner.requests.append({"method": method, "target": target, "headers": headers})
+        if owner.credentials is not None:
+            expected = "Basic " + base64.b64encode(owner.credentials.encode()).decode()
+            if headers.get("proxy-authorization") != expected:
+                self.reply(
+                    b"407 Proxy Authentication Required", b'Proxy-Authenticate: Basic realm="test"\r\n'
+                )
+                return
+        if method != "CONNECT":  # a forward (absolute-form) request: this proxy only tunnels
+            self.reply(b"501 Not Implemented")
+            return
+        host, _, port = target.rpartition(":")
+        route = owner.routes.get((host.strip("[]"), int(port)))
+        if route is None:
+            self.reply(b"502 Bad Gateway")
+            return
+        upstream = socket.create_connection(route, timeout=5)
+        self.reply(b"200 Connection established")
+        self.relay(upstream)
+
+    def reply(self, status, extra=b""):
+        self.wfile.write(b"HTTP/1.1 " + status + b"\r\n" + extra + b"Content-Length: 0\r\n\r\n")
+        self.wfile.flush()
+
+    def relay(self, upstream):
+        sockets = [self.connection, upstream]
+        try:
+            while True:
+                readable, _, _ = select.select(sockets, [], [], 5)
+                if not readable:
+                    return
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (upstream if sock is self.connection else self.connection).sendall(data)
+        except OSError:
+            pass
+        finally:
+            upstream.close()
+
+
+class Proxy:
+    """A threaded HTTP proxy on 127.0.0.1 that only tunnels (``CONNECT``), recording what it was asked.
+
+    It reaches only the ``(address, port)`` pairs routed to a loopback server (like :class:`FakeNetwork`);
+    anything else gets ``502``. With ``credentials`` (``"user:password"``) it wants them, else ``407``.
+    """
+
+    def __init__(self, credentials=None):
+        self.requests = []
+        self.routes = {}
+        self.credentials = credentials
+        self.tcp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _ProxyHandler)
+        self.tcp.daemon_threads = True
+        self.tcp.owner = self
+        self.port = self.tcp.server_address[1]
+        self.thread = threading.Thread(target=self.tcp.serve_forever, kwargs={"poll_interval": 0.05})
+        self.thread.daemon = True
+        self.thread.start()
+
+    def route(self, address, port, server):
+        self.routes[(address, port)] = ("127.0.0.1", server.port)
+
+    @property
+    def targets(self):
+        return [(request["method"], request["target"]) for request in self.requests]
+
+    def close(self):
+        self.tcp.shutdown()
+        self.tcp.server_close()
 
 
 class FakeNetwork:
