@@ -32,6 +32,8 @@ DEFAULTS = {
     # News: how often each source is fetched, and how many of its newest items are kept.
     "NEWS_FETCH_INTERVAL_MINUTES": 60,
     "NEWS_ITEMS_PER_SOURCE": 50,
+    # The most news sources one community may follow (members see a plain error past it). 0: no limit.
+    "NEWS_SOURCES_PER_COMMUNITY": 50,
     # The safe fetcher (khub_plugin/common/fetch.py, docs/reference/fetcher.md), the only way khub fetches the
     # outside world. Intranet hosts (private addresses) are refused unless listed here: exact names or IPs
     # (any allowed port), "host:port" (that port only, even if not in FETCH_ALLOWED_PORTS), or a URL prefix
