@@ -26,6 +26,9 @@ PUBLIC_IP = "93.184.216.34"
 PUBLIC_IP6 = "2606:2800:220:1:248:1893:25c8:1946"
 #: A public address with nothing behind it on the fake network.
 DEAD_IP = "93.184.216.35"
+#: How long the slow routes (and slow DNS answers) keep going before giving up: far beyond any deadline the
+#: tests set, so a fetch that stops before them stopped on its own deadline, however busy the machine is.
+PATIENCE = 30
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Council news</title>
 <item><title>Bins</title><link>https://feeds.example/bins</link></item></channel></rss>"""
@@ -155,36 +158,51 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"not really brotli"
         self.send(200, body, {"Content-Encoding": encoding}, chunked=query.get("mode") == "chunked")
 
+    def patient(self, name, step):
+        """Run ``step`` every 50 ms until the fetcher hangs up (OSError), the test releases the server, or
+        :data:`PATIENCE` runs out; only the last is recorded (in ``outlasted``): the fetcher waited it out."""
+        owner = self.server.owner
+        release = owner.release  # this test's: reset() sets it and makes a new one for the next
+        for _ in range(int(PATIENCE / 0.05)):
+            step()
+            if release.wait(0.05):
+                return
+        owner.outlasted.append(name)
+
     def route_drip(self, query):
-        """Headers at once, then one byte of body every 50 ms for five seconds."""
+        """Headers at once, then one byte of body every 50 ms, for as long as the fetcher listens."""
         self.send_response(200)
         self.send_header("Connection", "close")
         self.end_headers()
-        for _ in range(100):
-            self.wfile.write(b"x")
-            time.sleep(0.05)
+        self.patient("drip", lambda: self.wfile.write(b"x"))
 
     def route_drip_headers(self, query):
         """A status line, then one header line every 50 ms, never finishing."""
         self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-        for number in range(100):
-            self.wfile.write(b"X-Slow-%d: y\r\n" % number)
-            time.sleep(0.05)
+        numbers = count()
+        self.patient("drip-headers", lambda: self.wfile.write(b"X-Slow-%d: y\r\n" % next(numbers)))
 
     def route_garbage(self, query):
         self.wfile.write(b"SPEAKING NOT HTTP\r\n\r\n")
 
     def route_silent(self, query):
-        time.sleep(3)
+        """Says nothing at all until released (or out of patience), then sends the feed."""
+        self.patient("silent", lambda: None)
         self.feed()
 
 
 class Server:
-    """A threaded HTTP (or, with ``tls``, HTTPS) server on 127.0.0.1 at a random port, recording requests."""
+    """A threaded HTTP (or, with ``tls``, HTTPS) server on 127.0.0.1 at a random port, recording requests.
+
+    The slow routes keep going until the fetcher hangs up or ``release`` is set; ``outlasted`` names those
+    that ran out of patience instead, which a fetcher with a working deadline never lets happen.
+    """
 
     def __init__(self, tls=None):
         self.requests = []
         self.server_names = []  # SNI names of TLS handshakes
+        self.release = threading.Event()
+        self.outlasted = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.owner = self
         if tls is not None:
@@ -199,8 +217,11 @@ class Server:
         self.thread.start()
 
     def reset(self):
+        self.release.set()  # let the last test's slow routes go
         self.requests.clear()
         self.server_names.clear()
+        self.outlasted.clear()
+        self.release = threading.Event()
 
     @property
     def paths(self):
@@ -348,12 +369,18 @@ def answers(*lists):
     return answer
 
 
-def slow_answer(seconds, addresses):
-    def answer():
-        time.sleep(seconds)
-        return addresses
+class SlowAnswer:
+    """A resolver answer given only when released (or after :data:`PATIENCE`); records whether it was."""
 
-    return answer
+    def __init__(self, addresses):
+        self.addresses = addresses
+        self.release = threading.Event()
+        self.answered = threading.Event()
+
+    def __call__(self):
+        self.release.wait(PATIENCE)
+        self.answered.set()
+        return self.addresses
 
 
 def make_certificates(directory, name="secure.example"):

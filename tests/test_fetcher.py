@@ -6,7 +6,6 @@ server. So an SSRF test can assert both the refusal and that no connection was e
 """
 
 import socket
-import time
 from urllib.parse import quote
 
 import pytest
@@ -25,10 +24,10 @@ from tests.fetcher_support import (
     FakeNetwork,
     Proxy,
     Server,
+    SlowAnswer,
     StubResolver,
     answers,
     make_certificates,
-    slow_answer,
 )
 
 RESOLVER_TABLE = {
@@ -472,10 +471,11 @@ def test_a_body_over_the_cap_is_refused(mode, settings, server, net, resolver):
 
 
 def test_a_declared_length_over_the_cap_is_refused_before_reading(server, net, resolver):
-    started = time.monotonic()
-    with pytest.raises(fetch.TooLarge):
+    with pytest.raises(fetch.TooLarge) as refusal:
         fetch.fetch("http://feeds.example/declared", resolver=resolver)
-    assert time.monotonic() - started < 1  # the server dawdles for 2 s after its headers
+    # Refused on the header (the server sends 100 of the 10**9 bytes it claims, then dawdles): not by
+    # counting bytes as they come, nor by the deadline.
+    assert "Content-Length 1000000000" in str(refusal.value)
 
 
 def test_max_bytes_argument_overrides_the_setting(server, net, resolver):
@@ -501,14 +501,17 @@ def test_an_unknown_encoding_is_refused(server, net, resolver):
 # --- Time ---------------------------------------------------------------------------------------------------
 
 
+# No wall-clock bounds here: the slow routes keep going until the fetcher hangs up (PATIENCE, 30 s, is only a
+# safety net), so "the fetcher stopped on its own deadline" is "TooSlow, and no route outlasted it".
+
+
 @pytest.mark.parametrize("path", ["drip", "drip-headers", "silent"])
 def test_a_slow_server_cannot_hold_the_worker(path, settings, server, net, resolver):
     settings.KHUB_FETCH_TIMEOUT = 0.5
-    started = time.monotonic()
     with pytest.raises(fetch.TooSlow) as refusal:
         fetch.fetch(f"http://feeds.example/{path}", resolver=resolver)
-    assert time.monotonic() - started < 1.5
     assert "too long" in refusal.value.public_message
+    assert server.outlasted == []
 
 
 def test_a_server_that_does_not_speak_http(server, net, resolver):
@@ -516,19 +519,20 @@ def test_a_server_that_does_not_speak_http(server, net, resolver):
         fetch.fetch("http://feeds.example/garbage", resolver=resolver)
 
 
-def test_timeout_argument_overrides_the_setting(server, net, resolver):
-    started = time.monotonic()
+def test_timeout_argument_overrides_the_setting(settings, server, net, resolver):
+    settings.KHUB_FETCH_TIMEOUT = 600  # were the argument ignored, the drip would outlast the server
     with pytest.raises(fetch.TooSlow):
         fetch.fetch("http://feeds.example/drip", resolver=resolver, timeout=0.3)
-    assert time.monotonic() - started < 1.2
+    assert server.outlasted == []
 
 
 def test_slow_dns_counts_against_the_deadline(server, net, resolver):
-    resolver.table["slowdns.example"] = slow_answer(2, [PUBLIC_IP])
-    started = time.monotonic()
+    answer = SlowAnswer([PUBLIC_IP])
+    resolver.table["slowdns.example"] = answer
     with pytest.raises(fetch.TooSlow):
         fetch.fetch("http://slowdns.example/feed", resolver=resolver, timeout=0.3)
-    assert time.monotonic() - started < 1
+    assert not answer.answered.is_set()  # the fetch gave up while the resolver was still thinking
+    answer.release.set()
     assert net.attempts == []
 
 
@@ -629,10 +633,9 @@ def test_https_connects_to_the_address_but_checks_the_name(settings, certificate
 def test_https_slow_drip_is_cut_off_too(settings, certificates, tls_server, net, resolver):
     settings.KHUB_FETCH_CA_BUNDLE = str(certificates[0])
     resolver.table["secure.example"] = [PUBLIC_IP]
-    started = time.monotonic()
     with pytest.raises(fetch.TooSlow):
         fetch.fetch("https://secure.example/drip", resolver=resolver, timeout=0.5)
-    assert time.monotonic() - started < 1.5
+    assert tls_server.outlasted == []
 
 
 def test_https_refuses_a_certificate_for_another_name(settings, certificates, tls_server, net, resolver):
