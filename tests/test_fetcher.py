@@ -910,6 +910,7 @@ def test_proxy_credentials_are_sent_and_never_logged(settings, caplog, server, n
     with pytest.raises(fetch.ConnectionFailed) as refusal:
         fetch.fetch("http://feeds.example/feed", resolver=resolver)
     assert "407" in str(refusal.value)
+    assert f"The proxy http://127.0.0.1:{proxy.port} refused khub's sign-in (407)" in caplog.text
     with pytest.raises(fetch.BlockedAddress):
         fetch.fetch("http://internal.example/feed", resolver=resolver)
     for text in (

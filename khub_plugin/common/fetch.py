@@ -771,6 +771,9 @@ def _connect(target, addresses, deadline, ca_bundle):
             continue
         return connection, address
     via = f" through the proxy {proxy}" if proxy else ""
+    if proxy and " 407 " in f" {failure} ":
+        # The proxy wants a (different) sign-in: every fetch will fail until its settings are fixed.
+        logger.warning("The proxy %s refused khub's sign-in (407): check its user name and password", proxy)
     # (urllib3's NewConnectionError is, for history's sake, a kind of ConnectTimeoutError.)
     timed_out = isinstance(failure, TimeoutError | ConnectTimeoutError)
     if timed_out and not isinstance(failure, NewConnectionError):
