@@ -722,6 +722,8 @@ def test_a_url_prefix_entry_allows_only_that_prefix(settings, server, net, resol
         f"{base}/feed/../echo",  # climbing out, in every spelling
         f"{base}/feed/%2e%2e/echo",
         f"{base}/feed/%252e%252e/echo",
+        f"{base}/feed/%25252e%25252e/echo",
+        f"{base}/feed/%2525252525252e%2e/echo",
         f"{base}/feed/..%2fecho",
         f"{base}/feed/..;/echo",
         f"{base}/feed/..\\echo",

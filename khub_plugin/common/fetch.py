@@ -399,7 +399,14 @@ def _path_is_under(path, prefix):
     spelling: encoded, with backslashes, or with ``;`` parameters, which some servers strip)."""
     if not path.startswith(prefix):
         return False
-    decoded = unquote(unquote(path)).replace("\\", "/")
+    decoded = path
+    for _round in range(5):  # however many times a server or a proxy in front of it might decode it
+        decoded, previous = unquote(decoded), decoded
+        if decoded == previous:
+            break
+    else:
+        return False  # still changing after five rounds: nobody means that
+    decoded = decoded.replace("\\", "/")
     return not any(segment.split(";")[0] in (".", "..") for segment in decoded.split("/"))
 
 
