@@ -477,26 +477,9 @@ def access_policy(user):
     return Access(user)
 
 
-@pytest.fixture
-def site_tree(transactional_db):
-    """The page tree and Site the migrations made, back if an earlier transactional test flushed them."""
-    from wagtail.models import Locale, Page, Site
-
-    if not Site.objects.filter(is_default_site=True).exists():
-        from django.conf import settings
-        from wagtail.coreutils import get_supported_content_language_variant
-
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
-        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root"))
-        home = root.add_child(instance=Page(title="Home", slug="home"))
-        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only: run tox -e postgres")
 @pytest.mark.django_db(transaction=True)
-def test_the_cap_holds_under_concurrent_adds_on_postgresql(site_tree, directory, settings, web):
+def test_the_cap_holds_under_concurrent_adds_on_postgresql(directory, settings, web):
     """add_source locks the community's row before counting: a second adder waits instead of also passing
     the count. Proved without timing: while this test holds the lock, an add with a lock_timeout fails."""
     import threading
