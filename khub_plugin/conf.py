@@ -40,8 +40,12 @@ DEFAULTS = {
     # News: how often each source is fetched, and how many of its newest items are kept.
     "NEWS_FETCH_INTERVAL_MINUTES": 60,
     "NEWS_ITEMS_PER_SOURCE": 50,
+    # The most news sources one community may follow (members see a plain error past it). 0: no limit.
+    "NEWS_SOURCES_PER_COMMUNITY": 50,
     # The safe fetcher (khub_plugin/common/fetch.py, docs/reference/fetcher.md), the only way khub fetches the
-    # outside world. Intranet hosts (private addresses) are refused unless listed here (exact names or IPs).
+    # outside world. Intranet hosts (private addresses) are refused unless listed here: exact names or IPs
+    # (any allowed port), "host:port" (that port only, even if not in FETCH_ALLOWED_PORTS), or a URL prefix
+    # "http://host:port/path/" (that scheme, host, port and path only).
     "FETCH_ALLOWED_HOSTS": [],
     # The ports a fetched address may use.
     "FETCH_ALLOWED_PORTS": [80, 443],
@@ -53,6 +57,10 @@ DEFAULTS = {
     "FETCH_USER_AGENT": f"khub-plugin/{__version__} (+feed reader)",
     # A CA bundle (a path) for checking HTTPS certificates; None: the operating system's trusted ones.
     "FETCH_CA_BUNDLE": None,
+    # An HTTP proxy for every fetch, "http://[user:password@]host:port". None: HTTPS_PROXY/HTTP_PROXY from
+    # the environment; "": never a proxy. NO_PROXY is honoured. Targets are still checked here, then reached
+    # through the proxy by CONNECT to their checked address.
+    "FETCH_PROXY": None,
 }
 
 

@@ -5,10 +5,13 @@ with, so every connection attempt is recorded (by the address the fetcher chose)
 connect, to the loopback server; anything else is refused as if nothing listened there.
 """
 
+import base64
 import gzip
 import json
+import select
 import shutil
 import socket
+import socketserver
 import ssl
 import subprocess
 import threading
@@ -23,6 +26,9 @@ PUBLIC_IP = "93.184.216.34"
 PUBLIC_IP6 = "2606:2800:220:1:248:1893:25c8:1946"
 #: A public address with nothing behind it on the fake network.
 DEAD_IP = "93.184.216.35"
+#: How long the slow routes (and slow DNS answers) keep going before giving up: far beyond any deadline the
+#: tests set, so a fetch that stops before them stopped on its own deadline, however busy the machine is.
+PATIENCE = 30
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Council news</title>
 <item><title>Bins</title><link>https://feeds.example/bins</link></item></channel></rss>"""
@@ -152,36 +158,51 @@ class _Handler(BaseHTTPRequestHandler):
             body = b"not really brotli"
         self.send(200, body, {"Content-Encoding": encoding}, chunked=query.get("mode") == "chunked")
 
+    def patient(self, name, step):
+        """Run ``step`` every 50 ms until the fetcher hangs up (OSError), the test releases the server, or
+        :data:`PATIENCE` runs out; only the last is recorded (in ``outlasted``): the fetcher waited it out."""
+        owner = self.server.owner
+        release = owner.release  # this test's: reset() sets it and makes a new one for the next
+        for _ in range(int(PATIENCE / 0.05)):
+            step()
+            if release.wait(0.05):
+                return
+        owner.outlasted.append(name)
+
     def route_drip(self, query):
-        """Headers at once, then one byte of body every 50 ms for five seconds."""
+        """Headers at once, then one byte of body every 50 ms, for as long as the fetcher listens."""
         self.send_response(200)
         self.send_header("Connection", "close")
         self.end_headers()
-        for _ in range(100):
-            self.wfile.write(b"x")
-            time.sleep(0.05)
+        self.patient("drip", lambda: self.wfile.write(b"x"))
 
     def route_drip_headers(self, query):
         """A status line, then one header line every 50 ms, never finishing."""
         self.wfile.write(b"HTTP/1.1 200 OK\r\n")
-        for number in range(100):
-            self.wfile.write(b"X-Slow-%d: y\r\n" % number)
-            time.sleep(0.05)
+        numbers = count()
+        self.patient("drip-headers", lambda: self.wfile.write(b"X-Slow-%d: y\r\n" % next(numbers)))
 
     def route_garbage(self, query):
         self.wfile.write(b"SPEAKING NOT HTTP\r\n\r\n")
 
     def route_silent(self, query):
-        time.sleep(3)
+        """Says nothing at all until released (or out of patience), then sends the feed."""
+        self.patient("silent", lambda: None)
         self.feed()
 
 
 class Server:
-    """A threaded HTTP (or, with ``tls``, HTTPS) server on 127.0.0.1 at a random port, recording requests."""
+    """A threaded HTTP (or, with ``tls``, HTTPS) server on 127.0.0.1 at a random port, recording requests.
+
+    The slow routes keep going until the fetcher hangs up or ``release`` is set; ``outlasted`` names those
+    that ran out of patience instead, which a fetcher with a working deadline never lets happen.
+    """
 
     def __init__(self, tls=None):
         self.requests = []
         self.server_names = []  # SNI names of TLS handshakes
+        self.release = threading.Event()
+        self.outlasted = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.owner = self
         if tls is not None:
@@ -196,8 +217,11 @@ class Server:
         self.thread.start()
 
     def reset(self):
+        self.release.set()  # let the last test's slow routes go
         self.requests.clear()
         self.server_names.clear()
+        self.outlasted.clear()
+        self.release = threading.Event()
 
     @property
     def paths(self):
@@ -206,6 +230,92 @@ class Server:
     def close(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class _ProxyHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        owner = self.server.owner
+        line = self.rfile.readline(65537).decode("latin-1").strip()
+        headers = {}
+        while True:
+            header = self.rfile.readline(65537).decode("latin-1")
+            if header in ("\r\n", "\n", ""):
+                break
+            name, _, value = header.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        method, _, rest = line.partition(" ")
+        target = rest.rpartition(" ")[0]
+        owner.requests.append({"method": method, "target": target, "headers": headers})
+        if owner.credentials is not None:
+            expected = "Basic " + base64.b64encode(owner.credentials.encode()).decode()
+            if headers.get("proxy-authorization") != expected:
+                self.reply(
+                    b"407 Proxy Authentication Required", b'Proxy-Authenticate: Basic realm="test"\r\n'
+                )
+                return
+        if method != "CONNECT":  # a forward (absolute-form) request: this proxy only tunnels
+            self.reply(b"501 Not Implemented")
+            return
+        host, _, port = target.rpartition(":")
+        route = owner.routes.get((host.strip("[]"), int(port)))
+        if route is None:
+            self.reply(b"502 Bad Gateway")
+            return
+        upstream = socket.create_connection(route, timeout=5)
+        self.reply(b"200 Connection established")
+        self.relay(upstream)
+
+    def reply(self, status, extra=b""):
+        self.wfile.write(b"HTTP/1.1 " + status + b"\r\n" + extra + b"Content-Length: 0\r\n\r\n")
+        self.wfile.flush()
+
+    def relay(self, upstream):
+        sockets = [self.connection, upstream]
+        try:
+            while True:
+                readable, _, _ = select.select(sockets, [], [], 5)
+                if not readable:
+                    return
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (upstream if sock is self.connection else self.connection).sendall(data)
+        except OSError:
+            pass
+        finally:
+            upstream.close()
+
+
+class Proxy:
+    """A threaded HTTP proxy on 127.0.0.1 that only tunnels (``CONNECT``), recording what it was asked.
+
+    It reaches only the ``(address, port)`` pairs routed to a loopback server (like :class:`FakeNetwork`);
+    anything else gets ``502``. With ``credentials`` (``"user:password"``) it wants them, else ``407``.
+    """
+
+    def __init__(self, credentials=None):
+        self.requests = []
+        self.routes = {}
+        self.credentials = credentials
+        self.tcp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _ProxyHandler)
+        self.tcp.daemon_threads = True
+        self.tcp.owner = self
+        self.port = self.tcp.server_address[1]
+        self.thread = threading.Thread(target=self.tcp.serve_forever, kwargs={"poll_interval": 0.05})
+        self.thread.daemon = True
+        self.thread.start()
+
+    def route(self, address, port, server):
+        self.routes[(address, port)] = ("127.0.0.1", server.port)
+
+    @property
+    def targets(self):
+        return [(request["method"], request["target"]) for request in self.requests]
+
+    def close(self):
+        self.tcp.shutdown()
+        self.tcp.server_close()
 
 
 class FakeNetwork:
@@ -259,12 +369,18 @@ def answers(*lists):
     return answer
 
 
-def slow_answer(seconds, addresses):
-    def answer():
-        time.sleep(seconds)
-        return addresses
+class SlowAnswer:
+    """A resolver answer given only when released (or after :data:`PATIENCE`); records whether it was."""
 
-    return answer
+    def __init__(self, addresses):
+        self.addresses = addresses
+        self.release = threading.Event()
+        self.answered = threading.Event()
+
+    def __call__(self):
+        self.release.wait(PATIENCE)
+        self.answered.set()
+        return self.addresses
 
 
 def make_certificates(directory, name="secure.example"):

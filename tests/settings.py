@@ -114,6 +114,8 @@ KHUB_FETCH_ALLOWED_HOSTS = [
 KHUB_FETCH_ALLOWED_PORTS = [80, 443] + [
     int(port) for port in os.environ.get("KHUB_TEST_FETCH_ALLOWED_PORTS", "").split(",") if port
 ]
+# Never through a proxy the machine running the tests may have in its environment (the proxy tests set it).
+KHUB_FETCH_PROXY = ""
 
 KHUB_BASE_TEMPLATE = "base.html"
 

@@ -14,6 +14,7 @@ from khub_plugin.news import services, tasks
 from khub_plugin.news.blocks import NewsPanelBlock
 from khub_plugin.news.models import FeedItem, FeedSource
 from tests import factories
+from tests.fetcher_support import PUBLIC_IP, StubResolver
 
 FEEDS = Path(__file__).resolve().parent / "fixtures" / "feeds"
 
@@ -62,6 +63,21 @@ def web(monkeypatch):
     )
     monkeypatch.setattr(services.fetch, "fetch", stub)
     return stub
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """The names the forms resolve before saving a source (never the real DNS in tests)."""
+    resolver = StubResolver(
+        {
+            "news.example": [PUBLIC_IP],
+            "localhost": ["127.0.0.1", "::1"],
+            "metadata.example": ["169.254.169.254"],
+            "intranet.council.local": ["10.0.0.5"],
+        }
+    )
+    monkeypatch.setattr(fetch, "system_resolver", resolver)
+    return resolver
 
 
 @pytest.fixture
@@ -284,6 +300,7 @@ def test_news_page_queries_do_not_grow_with_items(client, world):
         )
         for i in range(30)
     )
+    queries()  # warm the caches a first request fills (Wagtail's site root paths)
     small = queries()
     FeedItem.objects.bulk_create(
         FeedItem(
@@ -341,3 +358,216 @@ def test_each_source_can_have_its_own_interval(world, web, settings):
     services.refresh(fast.pk)
     fast.refresh_from_db()
     assert fast.next_fetch_at - fast.last_fetched_at == timedelta(minutes=15)
+
+
+# --- The news page's link to the sources -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("person", "text"),
+    [
+        ("member", "Add or manage news sources"),
+        ("fac", "Add or manage news sources"),
+        ("nonmember", "See the news sources"),
+        ("removed", "See the news sources"),
+    ],
+)
+def test_the_news_page_offers_members_to_add_sources(client, world, person, text):
+    user = factories.user("nobody") if person == "nonmember" else world[person]
+    client.force_login(user)
+    html = client.get(world["communities"]["open"].url + "news/").content.decode()
+    assert text in html
+    other = {"Add or manage news sources", "See the news sources"} - {text}
+    assert other.pop() not in html
+
+
+# --- The "Add a source" form checks addresses before saving -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://localhost/feed", fetch.BlockedAddress.default_message),
+        ("https://LOCALHOST/feed", fetch.BlockedAddress.default_message),
+        ("http://metadata.example/latest/meta-data/", fetch.BlockedAddress.default_message),
+        ("http://metadata.google.internal/computeMetadata/v1/", fetch.HostNotFound.default_message),
+        ("http://127.0.0.1/feed", fetch.BlockedAddress.default_message),
+        ("http://intranet.council.local/feed", fetch.BlockedAddress.default_message),
+    ],
+)
+def test_the_form_refuses_local_addresses_before_saving(client, world, web, dns, url, message):
+    community = world["communities"]["open"]
+    client.force_login(world["member"])
+    response = client.post(community.url + "news/sources/", {"name": "Inside", "url": url})
+    assert response.status_code == 200
+    assert str(message) in response.content.decode().replace("&#x27;", "'")
+    assert not FeedSource.objects.filter(name="Inside").exists()
+    assert web.requests == []  # nothing was fetched
+
+
+def test_the_form_lets_allow_listed_intranet_hosts_through(client, world, web, dns, settings):
+    settings.KHUB_FETCH_ALLOWED_HOSTS = ["intranet.council.local"]
+    community = world["communities"]["open"]
+    client.force_login(world["member"])
+    response = client.post(
+        community.url + "news/sources/", {"name": "Intranet", "url": "http://intranet.council.local/feed"}
+    )
+    assert response.status_code == 302
+    assert FeedSource.objects.filter(name="Intranet").exists()
+    assert dns.calls_for("intranet.council.local")  # resolved and checked by the fetcher's own code
+
+
+def test_the_admin_form_refuses_local_addresses_too(client, db, web):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("boss", "boss@example.org", "pw"))
+    response = client.post(
+        "/admin/communities/news-sources/new/", {"name": "Inside", "url": "http://localhost/"}
+    )
+    assert response.status_code == 200
+    assert not FeedSource.objects.filter(name="Inside").exists()
+
+
+# --- Many sources: a cap per community, and pages ---------------------------------------------------------
+
+
+def add_sources(community, count, prefix="s"):
+    FeedSource.objects.bulk_create(
+        FeedSource(community=community, name=f"{prefix} {i:03}", url=f"https://news.example/{prefix}{i}")
+        for i in range(count)
+    )
+
+
+def test_a_community_follows_at_most_the_set_number_of_sources(client, world, web, settings):
+    settings.KHUB_NEWS_SOURCES_PER_COMMUNITY = 3
+    community = world["communities"]["open"]  # already follows one
+    client.force_login(world["member"])
+    for n in (1, 2):
+        response = client.post(
+            community.url + "news/sources/", {"name": f"Extra {n}", "url": f"https://news.example/{n}"}
+        )
+        assert response.status_code == 302
+    response = client.post(
+        community.url + "news/sources/", {"name": "One too many", "url": "https://news.example/3"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "already follows 3 news sources, the most it can have" in html
+    assert FeedSource.objects.filter(community=community).count() == 3
+    assert "out of at most 3" in html
+    # Other communities have their own allowance; 0 means no limit.
+    assert services.add_source(
+        access_policy(world["member"]),
+        world["communities"]["restricted"],
+        "Elsewhere",
+        "https://news.example/4",
+    )
+    settings.KHUB_NEWS_SOURCES_PER_COMMUNITY = 0
+    assert (
+        client.post(
+            community.url + "news/sources/", {"name": "Unlimited", "url": "https://news.example/5"}
+        ).status_code
+        == 302
+    )
+
+
+def access_policy(user):
+    from khub_plugin.communities.access import Access
+
+    return Access(user)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only: run tox -e postgres")
+@pytest.mark.django_db(transaction=True)
+def test_the_cap_holds_under_concurrent_adds_on_postgresql(directory, settings, web):
+    """add_source locks the community's row before counting: a second adder waits instead of also passing
+    the count. Proved without timing: while this test holds the lock, an add with a lock_timeout fails."""
+    import threading
+
+    from django.db import (
+        OperationalError,
+        close_old_connections,
+        transaction,
+    )
+    from django.db import (
+        connection as default_connection,
+    )
+    from wagtail.models import Page
+
+    settings.KHUB_NEWS_SOURCES_PER_COMMUNITY = 5
+    community = factories.community(directory, "Locked community", "open", slug="locked")
+    member = factories.user("locker")
+    factories.membership(community, member, "active")
+    outcome = {}
+
+    def add():
+        try:
+            with transaction.atomic():
+                with default_connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                services.add_source(access_policy(member), community, "Racer", "https://news.example/race")
+            outcome["result"] = "added"
+        except OperationalError as error:
+            outcome["result"] = f"waited: {error}"
+        finally:
+            close_old_connections()
+            default_connection.close()
+
+    with transaction.atomic():
+        list(Page.objects.select_for_update().filter(pk=community.pk).values_list("pk", flat=True))
+        thread = threading.Thread(target=add)
+        thread.start()
+        thread.join(30)
+    assert outcome["result"].startswith("waited"), outcome
+    assert not FeedSource.objects.filter(name="Racer").exists()
+
+    # And for real: two adders at once with room for one.
+    add_sources(community, 4)
+    results = []
+    barrier = threading.Barrier(2)
+
+    def race(n):
+        try:
+            barrier.wait(10)
+            services.add_source(access_policy(member), community, f"Racer {n}", f"https://news.example/r{n}")
+            results.append("added")
+        except services.MembershipError:
+            results.append("refused")
+        finally:
+            default_connection.close()
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == ["added", "refused"]
+    assert FeedSource.objects.filter(community=community).count() == 5
+
+
+def test_the_sources_page_is_paginated(client, world):
+    community = world["communities"]["open"]
+    add_sources(community, 44)  # 45 with the one it had
+    client.force_login(world["fac"])
+    first = client.get(community.url + "news/sources/").content.decode()
+    assert first.count('<td class="khub-actions">') == 20
+    assert "Page 1 of 3" in first and 'rel="next"' in first
+    last = client.get(community.url + "news/sources/?page=3").content.decode()
+    assert last.count('<td class="khub-actions">') == 5
+    assert "s 043" in last and "s 000" not in last
+
+
+def test_sources_page_queries_do_not_grow_with_sources(client, world):
+    community = world["communities"]["open"]
+    client.force_login(world["fac"])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(community.url + "news/sources/?page=2").status_code == 200
+        return len(captured)
+
+    add_sources(community, 2, "a")  # 3 sources: one page (page 2 shows the last, the first)
+    queries()  # warm the caches a first request fills (Wagtail's site root paths)
+    small = queries()
+    add_sources(community, 37, "b")  # 40 sources: two pages
+    assert queries() == small

@@ -16,7 +16,10 @@ systems, the cloud provider's metadata service. This module refuses all of that 
   socket, so a server that answers one byte at a time cannot hold a worker;
 * the body is capped (``KHUB_FETCH_MAX_BYTES``), both as received and after gzip/deflate decoding, while it
   streams; a ``Content-Length`` over the cap is refused before anything is read;
-* ``KHUB_FETCH_ALLOWED_HOSTS`` lets named intranet hosts through on purpose.
+* ``KHUB_FETCH_ALLOWED_HOSTS`` lets named intranet hosts through on purpose (a whole host, one host:port, or
+  one URL prefix);
+* behind a proxy (``KHUB_FETCH_PROXY``, or ``HTTPS_PROXY``/``HTTP_PROXY`` with ``NO_PROXY``) the target is
+  still resolved and checked here, then reached by ``CONNECT`` to its checked address through the proxy.
 
 Every refusal is a :class:`FetchError` whose ``public_message`` is plain words a member can be shown;
 ``str()`` of the error holds the technical detail, for logs. See ``docs/reference/fetcher.md``.
@@ -31,9 +34,11 @@ import socket
 import ssl
 import threading
 import time
+import urllib.request
 import zlib
+from base64 import b64encode
 from dataclasses import dataclass, field, replace
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext
@@ -311,6 +316,7 @@ class _Target:
     port: int
     request_target: str
     url: str
+    path: str = "/"
 
     @property
     def host_header(self):
@@ -336,8 +342,6 @@ def _parse(url):
     host, ip = _normalise_host(parts.hostname)
     if port is None:
         port = _DEFAULT_PORTS[scheme]
-    if port not in _allowed_ports():
-        raise BlockedPort(f"port {port} refused: {url!r}", url=url)
     path = requote_uri(parts.path if parts.path.startswith("/") else "/" + parts.path)
     query = requote_uri(parts.query)
     request_target = f"{path}?{query}" if query else path
@@ -346,7 +350,14 @@ def _parse(url):
     netloc = f"[{host}]" if ":" in host else host
     if port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
-    return _Target(scheme, host, ip, port, request_target, urlunsplit((scheme, netloc, path, query, "")))
+    target = _Target(
+        scheme, host, ip, port, request_target, urlunsplit((scheme, netloc, path, query, "")), path
+    )
+    if port not in _allowed_ports() and not any(
+        entry.port == port and entry.matches(target) for entry in _allow_list()
+    ):
+        raise BlockedPort(f"port {port} refused: {url!r}", url=url)
+    return target
 
 
 # --- Settings -----------------------------------------------------------------------------------------------
@@ -360,28 +371,111 @@ def _allowed_ports():
         raise ImproperlyConfigured("KHUB_FETCH_ALLOWED_PORTS must be a list of port numbers.") from None
 
 
+@dataclass(frozen=True)
+class _AllowEntry:
+    """One ``KHUB_FETCH_ALLOWED_HOSTS`` entry: a host (name or IP), and optionally a port, scheme and path."""
+
+    host: str
+    ip: object  # ipaddress object for IP entries, else None
+    port: int | None = None  # None: any port in KHUB_FETCH_ALLOWED_PORTS
+    scheme: str | None = None  # None: http and https
+    prefix: str | None = None  # None: any path
+
+    def matches(self, target):
+        if self.ip is not None:
+            if target.ip != self.ip:  # an IP entry lets that address through, not names resolving to it
+                return False
+        elif target.ip is not None or target.host != self.host:
+            return False
+        if self.port is not None and target.port != self.port:
+            return False
+        if self.scheme is not None and target.scheme != self.scheme:
+            return False
+        return self.prefix is None or _path_is_under(target.path, self.prefix)
+
+
+def _path_is_under(path, prefix):
+    """Whether ``path`` starts with ``prefix`` and cannot climb out of it (no ``.``/``..`` segments in any
+    spelling: encoded, with backslashes, or with ``;`` parameters, which some servers strip)."""
+    if not path.startswith(prefix):
+        return False
+    decoded = path
+    for _round in range(5):  # however many times a server or a proxy in front of it might decode it
+        decoded, previous = unquote(decoded), decoded
+        if decoded == previous:
+            break
+    else:
+        return False  # still changing after five rounds: nobody means that
+    decoded = decoded.replace("\\", "/")
+    return not any(segment.split(";")[0] in (".", "..") for segment in decoded.split("/"))
+
+
+_ENTRY_HOST_PORT = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]+))(?::(?P<port>[0-9]{1,5}))?")
+
+
+def _allow_entry(entry):
+    """Parse one allow-list entry: ``host``, ``host:port``, ``[v6]``, ``[v6]:port``, a bare IPv6 address, or
+    a URL prefix ``scheme://host[:port]/path/``."""
+    text = str(entry).strip()
+
+    def bad(why):
+        return ImproperlyConfigured(
+            f"KHUB_FETCH_ALLOWED_HOSTS: {entry!r} is not a host name, IP address, host:port or URL prefix "
+            f"({why})."
+        )
+
+    if "://" in text:
+        try:
+            parts = urlsplit(text)
+            port = parts.port
+        except ValueError:
+            raise bad("bad URL") from None
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS:
+            raise bad("only http:// and https:// URLs")
+        if "@" in parts.netloc or parts.query or parts.fragment or "?" in text or "#" in text:
+            raise bad("no user name, query or fragment")
+        try:
+            host, ip = _normalise_host(parts.hostname)
+        except InvalidURL:
+            raise bad("bad host") from None
+        path = requote_uri(parts.path or "/")
+        if not path.startswith("/"):
+            raise bad("bad path")
+        return _AllowEntry(host, ip, port or _DEFAULT_PORTS[scheme], scheme, path)
+    if text.count(":") > 1 and not text.startswith("["):  # a bare IPv6 address
+        match, v6 = None, text
+    else:
+        match = _ENTRY_HOST_PORT.fullmatch(text)
+        if match is None:
+            raise bad("give no scheme or path, or give a whole http(s) URL")
+        v6 = match["v6"]
+    try:
+        host, ip = _normalise_host(v6 or match["host"])
+    except InvalidURL:
+        raise bad("bad host") from None
+    if v6 is not None and not isinstance(ip, ipaddress.IPv6Address):
+        raise bad("only IPv6 addresses go in brackets")
+    port = int(match["port"]) if match is not None and match["port"] else None
+    if port is not None and not 0 < port < 65536:
+        raise bad("bad port")
+    return _AllowEntry(host, ip, port)
+
+
 def _allow_list():
-    """``(names, addresses)`` from ``KHUB_FETCH_ALLOWED_HOSTS``, normalised like the hosts of addresses."""
+    """The parsed ``KHUB_FETCH_ALLOWED_HOSTS``, normalised like the hosts of addresses."""
     entries = khub_settings.FETCH_ALLOWED_HOSTS
     if isinstance(entries, str):
-        raise ImproperlyConfigured("KHUB_FETCH_ALLOWED_HOSTS must be a list of host names or IP addresses.")
-    names, addresses = set(), set()
-    for entry in entries:
-        text = str(entry).strip()
-        if text.startswith("[") and text.endswith("]"):
-            text = text[1:-1]
-        try:
-            host, ip = _normalise_host(text)
-        except InvalidURL:
-            raise ImproperlyConfigured(
-                f"KHUB_FETCH_ALLOWED_HOSTS: {entry!r} is not a host name or IP address "
-                "(give no scheme, port or path)."
-            ) from None
-        if ip is None:
-            names.add(host)
-        else:
-            addresses.add(ip)
-    return names, addresses
+        raise ImproperlyConfigured(
+            "KHUB_FETCH_ALLOWED_HOSTS must be a list of host names, IP addresses, host:port pairs or URL "
+            "prefixes."
+        )
+    return [_allow_entry(entry) for entry in entries]
+
+
+def _allow_entry_for(target):
+    """The first allow-list entry that lets ``target`` through, or None."""
+    return next((entry for entry in _allow_list() if entry.matches(target)), None)
 
 
 # --- Checking -----------------------------------------------------------------------------------------------
@@ -389,9 +483,9 @@ def _allow_list():
 
 def _check_addresses(target, addresses):
     """Refuse unless every address ``target`` resolved to may be reached; return them as ``ipaddress``s."""
-    names, listed = _allow_list()
-    name_listed = target.ip is None and target.host in names
-    ip_listed = target.ip is not None and target.ip in listed
+    entry = _allow_entry_for(target)
+    name_listed = entry is not None and entry.ip is None
+    ip_listed = entry is not None and entry.ip is not None
     checked = []
     for raw in addresses:
         try:
@@ -417,22 +511,27 @@ def _check_addresses(target, addresses):
     return checked
 
 
-def check_url(url):
-    """Refuse ``url`` for anything that can be seen without the network; return its normalised form.
+def check_url(url, *, resolve=False, resolver=None):
+    """Refuse ``url`` for anything that can be seen before fetching; return its normalised form.
 
     Checks the scheme, user name, host spelling, port, and IP-literal hosts (in every spelling) against the
-    forbidden ranges and the allow-list. Names are only resolved, and checked, when they are fetched.
+    forbidden ranges and the allow-list. With ``resolve``, a host name is resolved too (by ``resolver``, as
+    :func:`fetch` would) and every address it resolves to is checked by the same code a fetch uses; a name
+    that does not resolve is :class:`HostNotFound`. Without it, names are only resolved when fetched.
     """
     target = _parse(url)
     if target.ip is not None:
         _check_addresses(target, [target.ip])
+    elif resolve:
+        deadline = time.monotonic() + float(khub_settings.FETCH_TIMEOUT)
+        _check_addresses(target, _resolve(resolver or system_resolver, target, deadline))
     return target.url
 
 
-def url_problem(url):
+def url_problem(url, *, resolve=False, resolver=None):
     """Plain words saying why ``url`` cannot be fetched, or None. For forms: see :func:`check_url`."""
     try:
-        check_url(url)
+        check_url(url, resolve=resolve, resolver=resolver)
     except FetchError as error:
         return error.public_message
     return None
@@ -464,6 +563,81 @@ def _resolve(resolver, target, deadline):
     if not unique:
         raise HostNotFound(f"{target.host} resolved to no addresses", url=target.url)
     return unique
+
+
+# --- Proxies ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Proxy:
+    """An HTTP proxy that khub reaches targets through, by ``CONNECT`` to their checked address."""
+
+    host: str
+    port: int
+    headers: dict = field(default_factory=dict, repr=False)  # Proxy-Authorization: never in logs or errors
+
+    def __str__(self):
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{name}:{self.port}"
+
+
+def _proxy_environment():
+    """``{"http": ..., "https": ..., "all": ..., "no": ...}`` from the environment, as urllib reads it."""
+    return urllib.request.getproxies_environment()
+
+
+def _parse_proxy(url):
+    """A :class:`_Proxy` from ``http://[user:password@]host[:port]`` (no scheme means http)."""
+    text = str(url).strip()
+    if "://" not in text:
+        text = "http://" + text
+    problem = "KHUB_FETCH_PROXY (or HTTP_PROXY/HTTPS_PROXY) must be an http://host:port address"
+    try:
+        parts = urlsplit(text)
+        port = parts.port or 80
+    except ValueError:
+        raise ImproperlyConfigured(problem + " (it is not a valid address).") from None
+    if parts.scheme.lower() != "http" or not parts.hostname:
+        raise ImproperlyConfigured(problem + " (only plain http:// proxies are supported).")
+    headers = {}
+    if parts.username is not None:
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        headers["Proxy-Authorization"] = "Basic " + b64encode(credentials.encode("utf-8")).decode("ascii")
+    return _Proxy(parts.hostname, port, headers)
+
+
+def _bypasses_proxy(target, environment):
+    """Whether ``NO_PROXY`` names ``target``: host names, domain suffixes, ``*``, IP addresses, networks."""
+    no_proxy = environment.get("no")
+    if not no_proxy:
+        return False
+    name = f"[{target.host}]" if ":" in target.host else target.host
+    if urllib.request.proxy_bypass_environment(f"{name}:{target.port}", environment):
+        return True
+    if target.ip is not None:  # urllib compares IP addresses as text; networks (10.0.0.0/8) are matched here
+        for entry in no_proxy.replace(" ", ",").split(","):
+            with contextlib.suppress(ValueError):
+                if target.ip in ipaddress.ip_network(entry.strip().strip("[]"), strict=False):
+                    return True
+    return False
+
+
+def _proxy_for(target):
+    """The proxy to reach ``target`` through, or None to connect directly.
+
+    ``KHUB_FETCH_PROXY`` wins when set (``""`` means never use a proxy); otherwise ``HTTPS_PROXY`` for https
+    and ``HTTP_PROXY`` for http (or ``ALL_PROXY``), as urllib reads the environment. ``NO_PROXY`` is honoured
+    either way.
+    """
+    environment = _proxy_environment()
+    configured = khub_settings.FETCH_PROXY
+    if configured is not None:
+        url = str(configured).strip()
+    else:
+        url = environment.get(target.scheme) or environment.get("all") or ""
+    if not url or _bypasses_proxy(target, environment):
+        return None
+    return _parse_proxy(url)
 
 
 # --- Fetching -----------------------------------------------------------------------------------------------
@@ -567,14 +741,22 @@ class _Decoder:
 
 
 def _connect(target, addresses, deadline, ca_bundle):
-    """A connection to the first of the checked ``addresses`` that answers."""
+    """A connection to the first of the checked ``addresses`` that answers.
+
+    Through a proxy (see :func:`_proxy_for`) the connection goes to the proxy, which is asked to
+    ``CONNECT`` to the checked address and port (never the name, so the proxy's DNS cannot be rebound
+    either); TLS then runs inside that tunnel with the host name for SNI and the certificate, as directly.
+    The proxy's own address is the administrator's choice and is not checked.
+    """
     failure = None
+    proxy = _proxy_for(target)
     for address in addresses:
         timeout = _remaining(deadline, target)
+        host, port = (proxy.host, proxy.port) if proxy else (str(address), target.port)
         if target.scheme == "https":
             connection = HTTPSConnection(
-                str(address),
-                target.port,
+                host,
+                port,
                 timeout=timeout,
                 server_hostname=target.host,  # SNI
                 assert_hostname=target.host,  # the certificate must name the host, not the address
@@ -582,7 +764,9 @@ def _connect(target, addresses, deadline, ca_bundle):
                 ca_certs=ca_bundle or None,
             )
         else:
-            connection = HTTPConnection(str(address), target.port, timeout=timeout)
+            connection = HTTPConnection(host, port, timeout=timeout)
+        if proxy:
+            connection.set_tunnel(str(address), target.port, headers=proxy.headers)
         try:
             connection.connect()
         except (ssl.SSLError, Urllib3SSLError, CertificateError) as error:
@@ -593,11 +777,15 @@ def _connect(target, addresses, deadline, ca_bundle):
             failure = error
             continue
         return connection, address
+    via = f" through the proxy {proxy}" if proxy else ""
+    if proxy and " 407 " in f" {failure} ":
+        # The proxy wants a (different) sign-in: every fetch will fail until its settings are fixed.
+        logger.warning("The proxy %s refused khub's sign-in (407): check its user name and password", proxy)
     # (urllib3's NewConnectionError is, for history's sake, a kind of ConnectTimeoutError.)
     timed_out = isinstance(failure, TimeoutError | ConnectTimeoutError)
     if timed_out and not isinstance(failure, NewConnectionError):
-        raise TooSlow(f"connecting to {target.host} timed out: {failure}", url=target.url)
-    raise ConnectionFailed(f"could not connect to {target.host}: {failure}", url=target.url)
+        raise TooSlow(f"connecting to {target.host}{via} timed out: {failure}", url=target.url)
+    raise ConnectionFailed(f"could not connect to {target.host}{via}: {failure}", url=target.url)
 
 
 def _clean_header(value):

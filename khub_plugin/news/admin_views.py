@@ -1,6 +1,5 @@
 """Wagtail admin: the site-wide news sources editors manage, with their state and "Refresh now"."""
 
-from django import forms
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -13,18 +12,14 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
 
-from khub_plugin.common import fetch
 from khub_plugin.news import services
+from khub_plugin.news.forms import clean_source_url
 from khub_plugin.news.models import FeedSource
 
 
 def clean_url(form):
     """The fetcher's rules, checked before a source is saved (the same check members get)."""
-    url = form.cleaned_data["url"]
-    problem = fetch.url_problem(url)
-    if problem:
-        raise forms.ValidationError(problem)
-    return url
+    return clean_source_url(form.cleaned_data["url"])
 
 
 class SourceCreateView(generic.CreateView):

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from khub_plugin.common import fetch
 from khub_plugin.common.tasks import enqueue
@@ -29,8 +30,21 @@ def add_source(policy, community, name, url):
     problem = fetch.url_problem(url)
     if problem:
         raise MembershipError(problem)
+    limit = int(khub_settings.NEWS_SOURCES_PER_COMMUNITY or 0)
     try:
         with transaction.atomic():
+            if limit:
+                # The community's page row, locked: two members adding at once are counted one after the
+                # other, so the cap holds (PostgreSQL; SQLite lets one writer in at a time anyway).
+                list(Page.objects.select_for_update().filter(pk=community.pk).values_list("pk", flat=True))
+                if FeedSource.objects.filter(community=community).count() >= limit:
+                    raise MembershipError(
+                        _(
+                            "This community already follows %(limit)d news sources, the most it can have. "
+                            "Ask a facilitator to remove one it no longer needs, then add this one."
+                        )
+                        % {"limit": limit}
+                    )
             source = FeedSource.objects.create(
                 community=community, name=name.strip(), url=url.strip(), added_by=policy.user
             )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from khub_plugin.common.pagination import paginate, querystring_without_page
 from khub_plugin.communities import access, services
 from khub_plugin.communities.views import refuse, render_community_page, run_action
+from khub_plugin.conf import khub_settings
 from khub_plugin.news import services as news_services
 from khub_plugin.news.forms import SourceFilterForm, SourceForm
 from khub_plugin.news.models import FeedItem, FeedSource
@@ -33,12 +34,14 @@ def news(request, community):
             "sources": sources,
             "page_obj": page,
             "querystring": querystring_without_page(request),
+            "can_participate": access.for_request(request).can_participate(community),
         },
     )
 
 
 def sources(request, community):
-    """The sources with their state; members add, facilitators remove and refresh."""
+    """The sources with their state, a page at a time; members add (up to KHUB_NEWS_SOURCES_PER_COMMUNITY),
+    facilitators remove and refresh."""
     policy = access.for_request(request)
     form = SourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -51,6 +54,9 @@ def sources(request, community):
         else:
             messages.success(request, _("Source added. Its news appears here once it has been fetched."))
             return redirect(community.url_for("news:sources", request=request))
+    page = paginate(
+        request, FeedSource.objects.filter(community=community).order_by("name", "pk"), per_page=20
+    )
     return render_community_page(
         request,
         community,
@@ -58,7 +64,10 @@ def sources(request, community):
         {
             "current": "news",
             "form": form,
-            "sources": FeedSource.objects.filter(community=community).order_by("name"),
+            "page_obj": page,
+            "sources": page.object_list,
+            "querystring": querystring_without_page(request),
+            "limit": khub_settings.NEWS_SOURCES_PER_COMMUNITY,
             "can_participate": policy.can_participate(community),
         },
     )

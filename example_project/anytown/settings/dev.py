@@ -24,10 +24,10 @@ KHUB_SERVER_TIMING = True
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
-# The demo serves its own sample feeds (demo/feeds/): let the safe fetcher reach the demo itself, and nothing
-# else inside this machine.
-KHUB_FETCH_ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-KHUB_FETCH_ALLOWED_PORTS = [80, 443, 8000]
+# The demo serves its own sample feeds (demo/feeds/): let the safe fetcher reach those, at the address
+# `make demo` serves them from, and nothing else inside this machine (not the demo's other pages, not other
+# ports). A URL prefix entry also opens its own port (8000) for that host alone.
+KHUB_FETCH_ALLOWED_HOSTS = ["http://127.0.0.1:8000/demo/feeds/"]
 
 try:
     from .local import *  # noqa: F403
