@@ -21,8 +21,8 @@ DEFAULTS = {
     # How the access policy asks whether someone is a site moderator: "query" (one query on Django's own
     # user and group permissions) or "has_perm" (user.has_perm, which asks every authentication backend).
     "MODERATOR_CHECK": "query",
-    # Seconds that queueing one background task may wait for the Celery broker (per attempt; two attempts) before
-    # the request gives up on it, logs a warning and leaves the work to the periodic task.
+    # Seconds that queueing one background task may wait for the Celery broker (per attempt; two attempts)
+    # before the request gives up on it, logs a warning and leaves the work to the periodic task.
     "TASK_PUBLISH_TIMEOUT": 2.0,
     # Spam and abuse limits on what members post (forum topics and replies, and later other contributions):
     # the shortest time between two posts by one person, and the most posts one person may make in 24 hours.
