@@ -188,3 +188,39 @@ def check_broker_client_library(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.compatibility)
+def check_email_links(app_configs=None, **kwargs):
+    """In production, emails must link to the intranet's real address (khub.W004)."""
+    if settings.DEBUG:
+        return []
+    from khub_plugin.common.links import base_url_problem
+
+    problem = base_url_problem()
+    if problem is None:
+        return []
+    return [
+        Warning(
+            problem,
+            hint="Set KHUB_SITE_URL to the intranet's address (e.g. 'https://intranet.council.gov.uk'), "
+            "or give the default Site its real host name in Wagtail admin (Settings > Sites).",
+            id="khub.W004",
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def check_email_sender(app_configs=None, **kwargs):
+    """In production, emails must come from an address people recognise and can reply to (khub.W005)."""
+    if settings.DEBUG or settings.DEFAULT_FROM_EMAIL != "webmaster@localhost":
+        return []
+    return [
+        Warning(
+            "DEFAULT_FROM_EMAIL is Django's placeholder 'webmaster@localhost': khub's emails would come "
+            "from an address that does not exist, which mail servers often reject as spam.",
+            hint="Set DEFAULT_FROM_EMAIL to the intranet's own address, e.g. "
+            "'Anytown intranet <intranet@anytown.gov.uk>'.",
+            id="khub.W005",
+        )
+    ]
