@@ -152,7 +152,14 @@ def stop_worker(process):
 
 @pytest.mark.services
 def test_with_the_broker_stopped_members_carry_on_and_the_work_is_done_once_it_returns(
-    client, transactional_db, directory, redis_server, feed_server, settings, caplog
+    client,
+    transactional_db,
+    django_db_serialized_rollback,
+    directory,
+    redis_server,
+    feed_server,
+    settings,
+    caplog,
 ):
     if connection.vendor != "postgresql":
         pytest.fail("the outage test needs PostgreSQL: the worker shares the test database")
