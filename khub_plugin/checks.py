@@ -110,25 +110,6 @@ def check_anonymous_setting(app_configs=None, **kwargs):
     return []
 
 
-@register(Tags.urls)
-def check_urls_included(app_configs=None, **kwargs):
-    """khub pages link to the package's own URLs, so ``khub_plugin.urls`` must be included once."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        reverse("khub:my_communities")
-    except NoReverseMatch:
-        return [
-            Error(
-                "khub_plugin.urls is not included in the site's URLs.",
-                hint='Add path("khub/", include("khub_plugin.urls")) to urlpatterns, before Wagtail\'s '
-                'path("", include(wagtail_urls)).',
-                id="khub.E005",
-            )
-        ]
-    return []
-
-
 #: The Python library Celery (kombu) needs for each broker URL scheme. Other schemes are left alone.
 BROKER_CLIENT_LIBRARIES = {
     "redis": "redis",
@@ -224,3 +205,22 @@ def check_email_sender(app_configs=None, **kwargs):
             id="khub.W005",
         )
     ]
+
+
+@register(Tags.urls)
+def check_urls_included(app_configs=None, **kwargs):
+    """khub pages link to the package's own URLs, so ``khub_plugin.urls`` must be included once."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("khub:my_communities")
+    except NoReverseMatch:
+        return [
+            Error(
+                "khub_plugin.urls is not included in the site's URLs.",
+                hint='Add path("khub/", include("khub_plugin.urls")) to urlpatterns, before Wagtail\'s '
+                'path("", include(wagtail_urls)).',
+                id="khub.E005",
+            )
+        ]
+    return []

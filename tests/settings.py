@@ -95,11 +95,11 @@ MEDIA_ROOT = TESTS_DIR / ".media"
 MEDIA_URL = "/media/"
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-DEFAULT_FROM_EMAIL = "khub tests <khub@testserver.invalid>"  # not Django's placeholder (check khub.W005)
 LOGIN_URL = "/accounts/login/"
 
 WAGTAIL_SITE_NAME = "khub tests"
 WAGTAILADMIN_BASE_URL = "http://testserver"
+DEFAULT_FROM_EMAIL = "khub tests <khub@testserver.invalid>"  # not Django's placeholder (check khub.W005)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
