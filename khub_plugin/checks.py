@@ -4,6 +4,10 @@ They run with ``manage.py check`` (and so before ``migrate`` and ``runserver``).
 errors and ``khub.W00n`` for warnings; each is explained in ``docs/reference/settings.md``.
 """
 
+import contextlib
+import importlib.util
+from urllib.parse import urlsplit
+
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -197,6 +201,103 @@ def check_anonymous_setting(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+#: The Python library Celery (kombu) needs for each broker URL scheme. Other schemes are left alone.
+BROKER_CLIENT_LIBRARIES = {
+    "redis": "redis",
+    "rediss": "redis",
+    "redis+socket": "redis",
+    "sentinel": "redis",
+    "amqp": "amqp",
+    "amqps": "amqp",
+    "pyamqp": "amqp",
+}
+
+
+def _broker_urls():
+    """The broker URLs the site will send tasks to: ``CELERY_BROKER_URL`` and the current Celery app's."""
+    found = [getattr(settings, "CELERY_BROKER_URL", None)]
+    eager = bool(getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False))
+    with contextlib.suppress(Exception):  # a check must never crash `manage.py check`
+        from celery import current_app
+
+        conf = current_app.conf
+        found += [conf.broker_write_url, conf.broker_url]
+        eager = eager or bool(conf.task_always_eager)
+    if eager:  # tasks run in-process: the broker is never used
+        return []
+    urls = []
+    for value in found:
+        for url in value if isinstance(value, list | tuple) else str(value or "").split(";"):
+            if url.strip() and url.strip() not in urls:
+                urls.append(url.strip())
+    return urls
+
+
+def _library_installed(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@register(Tags.compatibility)
+def check_broker_client_library(app_configs=None, **kwargs):
+    """A broker URL whose client library is missing: every task khub queues would be lost (khub.E009)."""
+    errors, reported = [], set()
+    for url in _broker_urls():
+        scheme = urlsplit(url).scheme.lower()
+        library = BROKER_CLIENT_LIBRARIES.get(scheme)
+        if library is None or library in reported or _library_installed(library):
+            continue
+        reported.add(library)
+        command = 'pip install "khub-plugin[redis]"' if library == "redis" else f"pip install {library}"
+        errors.append(
+            Error(
+                f"The Celery broker is a {scheme}:// URL, but the {library!r} library that Celery needs to "
+                "reach it is not installed, so no background task can be queued or run.",
+                hint=f"Install it where the site and its Celery worker run: {command}.",
+                id="khub.E009",
+            )
+        )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_email_links(app_configs=None, **kwargs):
+    """In production, emails must link to the intranet's real address (khub.W006)."""
+    if settings.DEBUG:
+        return []
+    from khub_plugin.common.links import base_url_problem
+
+    problem = base_url_problem()
+    if problem is None:
+        return []
+    return [
+        Warning(
+            problem,
+            hint="Set KHUB_SITE_URL to the intranet's address (e.g. 'https://intranet.council.gov.uk'), "
+            "or give the default Site its real host name in Wagtail admin (Settings > Sites).",
+            id="khub.W006",
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def check_email_sender(app_configs=None, **kwargs):
+    """In production, emails must come from an address people recognise and can reply to (khub.W005)."""
+    if settings.DEBUG or settings.DEFAULT_FROM_EMAIL != "webmaster@localhost":
+        return []
+    return [
+        Warning(
+            "DEFAULT_FROM_EMAIL is Django's placeholder 'webmaster@localhost': khub's emails would come "
+            "from an address that does not exist, which mail servers often reject as spam.",
+            hint="Set DEFAULT_FROM_EMAIL to the intranet's own address, e.g. "
+            "'Anytown intranet <intranet@anytown.gov.uk>'.",
+            id="khub.W005",
+        )
+    ]
 
 
 @register(Tags.urls)

@@ -29,6 +29,12 @@ DEFAULTS = {
     # How the access policy asks whether someone is a site moderator: "query" (one query on Django's own
     # user and group permissions) or "has_perm" (user.has_perm, which asks every authentication backend).
     "MODERATOR_CHECK": "query",
+    # The intranet's address for links in emails ("https://intranet.council.gov.uk"). None: the root URL of
+    # Wagtail's default Site, else WAGTAILADMIN_BASE_URL (khub_plugin/common/links.py; check khub.W006).
+    "SITE_URL": None,
+    # Seconds that queueing one background task may wait for the Celery broker (per attempt; two attempts)
+    # before the request gives up on it, logs a warning and leaves the work to the periodic task.
+    "TASK_PUBLISH_TIMEOUT": 2.0,
     # Spam and abuse limits on what members post (forum topics and replies, and later other contributions):
     # the shortest time between two posts by one person, and the most posts one person may make in 24 hours.
     # Site moderators are exempt. 0 switches a limit off.

@@ -99,6 +99,7 @@ LOGIN_URL = "/accounts/login/"
 
 WAGTAIL_SITE_NAME = "khub tests"
 WAGTAILADMIN_BASE_URL = "http://testserver"
+DEFAULT_FROM_EMAIL = "khub tests <khub@testserver.invalid>"  # not Django's placeholder (check khub.W005)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 

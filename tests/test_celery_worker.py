@@ -48,7 +48,7 @@ def feed_server():
 
 
 @pytest.fixture
-def worker(feed_server, transactional_db):
+def worker(feed_server, transactional_db, django_db_serialized_rollback):
     need("REDIS_URL")
     need("DATABASE_URL")
     if connection.vendor != "postgresql":

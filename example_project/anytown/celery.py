@@ -4,7 +4,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anytown.settings.dev")
+# A worker is a production process: without DJANGO_SETTINGS_MODULE it must not quietly take the dev settings
+# (which run every task in-process and never read the broker). Set DJANGO_SETTINGS_MODULE for it explicitly.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anytown.settings.production")
 
 app = Celery("anytown")
 # All CELERY_* settings come from Django settings (base, dev, production).

@@ -2,7 +2,6 @@
 
 import logging
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -18,9 +17,12 @@ def email_user(user, template, context):
     """
     if not user.email:
         return
-    context = {**context, "recipient": user, "site_url": getattr(settings, "WAGTAILADMIN_BASE_URL", "")}
+    context = {**context, "recipient": user}
 
     def send():
+        from khub_plugin.common.links import email_links  # the site's address, asked at send time
+
+        context.update(email_links(context))
         text = render_to_string(f"khub_plugin/communities/email/{template}.txt", context).strip()
         subject, _, body = text.partition("\n")
         try:

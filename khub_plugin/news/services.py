@@ -52,6 +52,8 @@ def add_source(policy, community, name, url):
         raise MembershipError(_("This community already follows that address.")) from None
     from khub_plugin.news.tasks import fetch_feed
 
+    # If the broker cannot take it, the source is still due (never fetched: next_fetch_at is empty), so the
+    # beat task khub.news.fetch_due_feeds fetches it on its next run.
     enqueue(fetch_feed, source.pk)
     return source
 
@@ -82,6 +84,7 @@ def request_refresh(policy, community, source_id):
 def schedule_now(source):
     from khub_plugin.news.tasks import fetch_feed
 
+    # Due now, so khub.news.fetch_due_feeds fetches it on its next run if the broker cannot take the task.
     FeedSource.objects.filter(pk=source.pk).update(next_fetch_at=timezone.now())
     enqueue(fetch_feed, source.pk)
 
