@@ -25,8 +25,10 @@ from tests import test_news
 
 RSS = "https://news.example/rss"
 
-# The News tests' fixtures: a stub web that serves RSS, and communities with members and sources.
+# The News tests' fixtures: a stub web that serves RSS, the stub DNS the source forms resolve through (autouse
+# there, so here too), and communities with members and sources.
 web = test_news.web
+dns = test_news.dns
 world = test_news.world
 
 
