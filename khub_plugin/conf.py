@@ -45,6 +45,9 @@ DEFAULTS = {
     "FETCH_USER_AGENT": f"khub-plugin/{__version__} (+feed reader)",
     # A CA bundle (a path) for checking HTTPS certificates; None: the operating system's trusted ones.
     "FETCH_CA_BUNDLE": None,
+    # How khub names, sorts, searches, emails and finds people: a dotted path to a class like (usually a
+    # subclass of) khub_plugin.common.names.PersonNames, for user models that keep names in their own fields.
+    "PERSON_NAMES": "khub_plugin.common.names.PersonNames",
 }
 
 
