@@ -188,7 +188,7 @@ class ScopedInspectView(generic.InspectView):
     """An inspect view whose object must be in the listing's own (policy-filtered) queryset."""
 
     scoped_queryset = None
-    person_fields = ()  # user foreign keys, shown as "Full Name (username)"
+    person_fields = ()  # user foreign keys, shown as "Full Name (sign-in name)"
 
     def get_object(self, queryset=None):
         return get_object_or_404(self.scoped_queryset(self.request), pk=unquote(str(self.pk)))
