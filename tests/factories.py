@@ -38,6 +38,12 @@ def user(username, first_name=None, last_name="", email=None, password="pw", **f
     return get_user_model().objects.create_user(login, password=password, **values, **fields)
 
 
+def login_of(username):
+    """What the person ``user(username)`` signs in with: ``username``, or ``username@example.org``."""
+    people = names.PersonNames(get_user_model())
+    return people.new_user_fields(username, "", "", f"{username}@example.org")[people.username_field]
+
+
 def superuser(username="admin", **fields):
     return user(username, is_staff=True, is_superuser=True, **fields)
 

@@ -310,3 +310,34 @@ def test_invitations_by_email_or_sign_in_name_are_emailed_to_the_models_address(
 
     response = client.post(url, {"who": "nobody@example.org"}, follow=True)
     assert "No one on the intranet has that username or email address." in response.content.decode()
+
+
+# -- the development seed ---------------------------------------------------------------------------------
+
+
+def test_the_seed_refuses_a_user_model_it_cannot_fill():
+    from django.apps.registry import Apps
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db import models
+
+    from khub_plugin.communities import seeding
+
+    class StaffUser(AbstractBaseUser):
+        email = models.EmailField(unique=True)
+        payroll_number = models.IntegerField()  # required, and nothing the seed knows how to fill
+        USERNAME_FIELD = "email"
+
+        class Meta:
+            app_label = "khub_testapp"
+            apps = Apps()  # a registry of its own: the site's models are untouched
+
+    with pytest.raises(seeding.SeedError, match="payroll_number"):
+        seeding.check_user_model(StaffUser)
+    seeding.check_user_model(get_user_model())  # the suite's own model is fine
+
+
+def test_seeded_people_sign_in_with_what_the_model_uses():
+    from khub_plugin.communities import seeding
+
+    expected = "seed-member@seed.example" if factories.CUSTOM_USER else "seed-member"
+    assert seeding.login_name(seeding.MEMBER_USERNAME) == expected
