@@ -25,7 +25,7 @@ def test_a_removed_member_of_an_open_community_can_be_let_back_in(client, direct
     factories.membership(community, fac, "active", "facilitator")
     factories.membership(community, person, "removed")
     client.force_login(fac)
-    client.post(community.url + "manage/invite/", {"who": "sam"})
+    client.post(community.url + "manage/invite/", {"who": person.get_username()})
     assert Membership.objects.get(community=community, user=person).state == "invited"
     client.force_login(person)
     client.post(community.url + "invitation/accept/")
