@@ -245,7 +245,12 @@ def run_benchmark(iterations=50, warmup=5, username="seed-member", debug=None, s
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
 
-    user = get_user_model().objects.get(username=username)
+    from khub_plugin.communities.seeding import login_name
+
+    # "seed-member", or "seed-member@seed.example" with an email-login user model.
+    user = get_user_model()._default_manager.get_by_natural_key(
+        username if "@" in username else login_name(username)
+    )
     overrides = {"ROOT_URLCONF": install_urlconf()}
     if debug is not None:
         overrides["DEBUG"] = debug

@@ -67,6 +67,9 @@ DEFAULTS = {
     # the environment; "": never a proxy. NO_PROXY is honoured. Targets are still checked here, then reached
     # through the proxy by CONNECT to their checked address.
     "FETCH_PROXY": None,
+    # How khub names, sorts, searches, emails and finds people: a dotted path to a class like (usually a
+    # subclass of) khub_plugin.common.names.PersonNames, for user models that keep names in their own fields.
+    "PERSON_NAMES": "khub_plugin.common.names.PersonNames",
 }
 
 

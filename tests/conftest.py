@@ -2,6 +2,7 @@ import pytest
 from wagtail.models import Page, Site
 
 from khub_plugin.communities.models import CommunityIndexPage
+from tests import factories
 
 
 @pytest.fixture
@@ -33,8 +34,8 @@ def directory(home_page):
 
 
 @pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("staff", password="pw", first_name="Sam", last_name="Staff")
+def user(db):
+    return factories.user("staff", first_name="Sam", last_name="Staff")
 
 
 @pytest.fixture

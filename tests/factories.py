@@ -1,8 +1,10 @@
 """Small builders for tests: communities published the way editors publish them, and memberships."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
+from khub_plugin.common import names
 from khub_plugin.communities.models import CommunityPage, Membership
 
 
@@ -23,10 +25,37 @@ def community(parent, title, visibility="open", slug=None, **fields):
     return CommunityPage.objects.get(pk=page.pk)
 
 
-def user(username, **fields):
-    fields.setdefault("first_name", username.capitalize())
-    fields.setdefault("email", f"{username}@example.org")
-    return get_user_model().objects.create_user(username, password="pw", **fields)
+def user(username, first_name=None, last_name="", email=None, password="pw", **fields):  # noqa: S107
+    """A person called ``username`` with any user model (``KHUB_TEST_USER_MODEL``): on Django's ``User`` the
+    sign-in name ``username`` and a first name ``Username``; on the email-login model the sign-in name
+    ``username@example.org`` and the ``name`` field. Where tests compare names, use :func:`name_of`."""
+    people = names.PersonNames(get_user_model())
+    first_name = username.capitalize() if first_name is None else first_name
+    values = people.new_user_fields(username, first_name, last_name, email or f"{username}@example.org")
+    if people.has_field("name"):  # tests.customuser.EmailUser
+        values["name"] = f"{first_name} {last_name}".strip()
+    login = values.pop(people.username_field)
+    return get_user_model().objects.create_user(login, password=password, **values, **fields)
+
+
+def login_of(username):
+    """What the person ``user(username)`` signs in with: ``username``, or ``username@example.org``."""
+    people = names.PersonNames(get_user_model())
+    return people.new_user_fields(username, "", "", f"{username}@example.org")[people.username_field]
+
+
+def superuser(username="admin", **fields):
+    return user(username, is_staff=True, is_superuser=True, **fields)
+
+
+def name_of(person):
+    """The name khub shows for ``person`` (their full name on Django's ``User``, the email address on the
+    email-login model, whose class has no ``get_full_name``)."""
+    return names.display_name(person)
+
+
+#: Whether the suite runs with the email-login user model (``KHUB_TEST_USER_MODEL=email``).
+CUSTOM_USER = bool(settings.KHUB_TEST_USER_MODEL)
 
 
 def moderator(username="moderator"):

@@ -47,6 +47,15 @@ INSTALLED_APPS = [
     "tests.testapp",
 ]
 
+# KHUB_TEST_USER_MODEL=email (the `customuser` tox env) runs the whole suite with an email-login user model
+# that has no username, first or last name and no get_full_name(), as many councils' intranets do.
+KHUB_TEST_USER_MODEL = os.environ.get("KHUB_TEST_USER_MODEL", "")
+if KHUB_TEST_USER_MODEL == "email":
+    INSTALLED_APPS.append("tests.customuser")
+    AUTH_USER_MODEL = "khub_customuser.EmailUser"
+elif KHUB_TEST_USER_MODEL:
+    raise ValueError(f"KHUB_TEST_USER_MODEL must be 'email' or empty, not {KHUB_TEST_USER_MODEL!r}")
+
 MIDDLEWARE = [
     "khub_plugin.common.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",

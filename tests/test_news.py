@@ -317,9 +317,7 @@ def test_news_page_queries_do_not_grow_with_items(client, world):
 
 
 def test_editors_manage_site_wide_sources_in_admin(client, db, web, django_capture_on_commit_callbacks):
-    from django.contrib.auth import get_user_model
-
-    admin = get_user_model().objects.create_superuser("boss", "boss@example.org", "pw")
+    admin = factories.superuser("boss")
     client.force_login(admin)
     assert client.get("/admin/communities/news-sources/").status_code == 200
     refused = client.post(
@@ -341,9 +339,7 @@ def test_editors_manage_site_wide_sources_in_admin(client, db, web, django_captu
 
 
 def test_community_sources_are_not_listed_in_the_admin(client, world):
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.create_superuser("boss", "boss@example.org", "pw"))
+    client.force_login(factories.superuser("boss"))
     assert "Private community source" not in client.get("/admin/communities/news-sources/").content.decode()
 
 

@@ -27,6 +27,7 @@ from khub_plugin.communities.models import (
 )
 from khub_plugin.forums import services
 from khub_plugin.forums.models import MAX_DEPTH, PATH_DIGITS, Post, Subscription, TaggedTopic, Topic
+from tests import factories
 
 TINY = seeding.SCALES["tiny"]
 
@@ -41,6 +42,13 @@ def seed(*args):
 def seeded(home_page):
     output = seed()
     return output
+
+
+def seeded_member():
+    """``seed-member``, whatever the user model signs in with."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()._default_manager.get_by_natural_key(seeding.login_name(seeding.MEMBER_USERNAME))
 
 
 def seeded_communities():
@@ -90,7 +98,7 @@ def test_memberships_and_member_counts(seeded):
     states = Counter(Membership.objects.values_list("state", flat=True))
     assert len(states) >= 3 and states[Membership.State.ACTIVE] > sum(states.values()) / 2
     assert Activity.objects.filter(community__in=communities).exists()
-    member = Membership.objects.filter(user__username=seeding.MEMBER_USERNAME, state="active")
+    member = Membership.objects.filter(user=seeded_member(), state="active")
     assert member.count() >= 3 and not member.filter(role="facilitator").exists()
 
 
@@ -158,7 +166,7 @@ def test_thread_paths_are_what_the_service_computes(seeded):
 
 
 def test_seeded_pages_serve_to_the_seeded_member(seeded, client, django_user_model):
-    member = django_user_model.objects.get(username=seeding.MEMBER_USERNAME)
+    member = seeded_member()
     assert member.check_password(seeding.SEED_PASSWORD)
     client.force_login(member)
     index, _communities = seeded_communities()
@@ -200,7 +208,7 @@ def test_refuses_to_seed_twice_unless_forced(seeded):
 
 
 def test_never_touches_real_data(home_page, directory, django_user_model):
-    real = django_user_model.objects.create_user("seed-enthusiast", email="someone@council.example")
+    real = factories.user("seed-enthusiast", email="someone@council.example")
     seed()
     assert directory.get_children().count() == 0
     seed("--force")
@@ -253,9 +261,7 @@ def test_benchmark_measures_forum_and_site_search_once_the_index_is_built(seeded
     from benchmarks import forum_pages
 
     call_command("update_index", stdout=io.StringIO())
-    from django.contrib.auth import get_user_model
-
-    community, _cases = forum_pages.find_cases(get_user_model().objects.get(username="seed-member"))
+    community, _cases = forum_pages.find_cases(seeded_member())
     title = Topic.objects.filter(community=community, is_hidden=False).order_by("pk").first().title
     word = max(title.split(), key=len).strip(".,?:;'\"")  # a word of a topic in the benchmark's forum
     monkeypatch.setattr(forum_pages, "SEARCH_QUERIES", [word])

@@ -43,6 +43,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
 
+from khub_plugin.common import names
 from khub_plugin.communities import access
 from khub_plugin.communities import proposals as proposal_flow
 from khub_plugin.communities.models import (
@@ -59,11 +60,48 @@ PROPOSALS = "khub_proposals"
 
 
 def _person(user):
-    """ "Full Name (username)", or the username alone."""
+    """ "Full Name (sign-in name)", or the sign-in name alone (the names come from ``common/names.py``)."""
     if user is None:
         return ""
-    name = user.get_full_name().strip()
-    return f"{name} ({user.get_username()})" if name else user.get_username()
+    name, login = names.display_name(user), str(user.get_username())
+    return f"{name} ({login})" if name != login else login
+
+
+#: The sort key of a "person" column; :class:`PersonSortMixin` turns it into ``names.ordering`` lookups.
+PERSON_SORT = "person"
+
+
+class PersonSortMixin:
+    """An index view with a column sorted by a person (``sort_key=PERSON_SORT``) and a person search.
+
+    ``person_lookup`` is the user foreign key ("user"); ``other_search_fields`` are the listing's own fields a
+    search also looks in. Sorting and searching by a person use :mod:`khub_plugin.common.names`, so they work
+    with any user model.
+    """
+
+    person_lookup = "user"
+    other_search_fields = ()
+
+    def order_queryset(self, queryset):
+        if self.ordering in (PERSON_SORT, "-" + PERSON_SORT):
+            sign = "-" if self.ordering.startswith("-") else ""
+            lookups = [sign + lookup for lookup in names.ordering(self.person_lookup + "__")]
+            return queryset.order_by(*lookups, sign + "pk")
+        return super().order_queryset(queryset)
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        query = names.search_q(self.search_query, self.person_lookup + "__")
+        for field in self.other_search_fields:
+            query |= Q(**{field + "__icontains": self.search_query})
+        return queryset.filter(query)
+
+
+def _email_sort_key(prefix):
+    """The lookup sorting by the person's email address; ``None`` (not sortable) for a model without one."""
+    field = names.person_names().email_field
+    return prefix + field if field else None
 
 
 def _visibility(value):
@@ -151,7 +189,7 @@ class ScopedInspectView(generic.InspectView):
     """An inspect view whose object must be in the listing's own (policy-filtered) queryset."""
 
     scoped_queryset = None
-    person_fields = ()  # user foreign keys, shown as "Full Name (username)"
+    person_fields = ()  # user foreign keys, shown as "Full Name (sign-in name)"
 
     def get_object(self, queryset=None):
         return get_object_or_404(self.scoped_queryset(self.request), pk=unquote(str(self.pk)))
@@ -175,7 +213,9 @@ class MembershipFilterSet(WagtailFilterSet):
         fields = ["state", "role", "community"]
 
 
-class MembershipIndexView(generic.IndexView):
+class MembershipIndexView(PersonSortMixin, generic.IndexView):
+    person_lookup = "user"
+
     def get_base_queryset(self):
         return memberships_visible_to(self.request)
 
@@ -187,9 +227,14 @@ class MembershipIndexView(generic.IndexView):
                 label=_("Person"),
                 accessor=lambda membership: _person(membership.user),
                 get_url=self.get_inspect_url,
-                sort_key="user__username",
+                sort_key=PERSON_SORT,
             ),
-            Column("email", label=_("Email"), accessor="user.email", sort_key="user__email"),
+            Column(
+                "email",
+                label=_("Email"),
+                accessor=lambda membership: names.email(membership.user),
+                sort_key=_email_sort_key("user__"),
+            ),
             TitleColumn(
                 "community",
                 label=_("Community"),
@@ -236,7 +281,12 @@ class MembershipViewSet(ReadOnlyModelViewSet):
     index_view_class = MembershipIndexView
     inspect_view_class = MembershipInspectView
     filterset_class = MembershipFilterSet
-    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
+
+    @cached_property
+    def search_fields(self):
+        # Shows the search box; the search itself is PersonSortMixin.search_queryset.
+        return names.search_fields("user__")
+
     list_per_page = 50
     ordering = "-pk"  # newest first, on the primary key index
     inspect_view_fields = [
@@ -272,7 +322,9 @@ def _decision_menu_items(proposal, user, approve_url_name, decline_url_name):
     ]
 
 
-class ProposalIndexView(generic.IndexView):
+class ProposalIndexView(PersonSortMixin, generic.IndexView):
+    person_lookup = "proposed_by"
+    other_search_fields = ("name", "purpose")
     approve_url_name = None
     decline_url_name = None
 
@@ -446,7 +498,7 @@ class ApproveProposalView(ProposalDecisionView):
             "name": community.title,
             "person": _person(proposal.proposed_by),
         }
-        if proposal.proposed_by.email:
+        if names.email(proposal.proposed_by):
             message += " " + gettext("They have been emailed.")
         messages.success(
             self.request,
@@ -470,7 +522,7 @@ class DeclineProposalView(ProposalDecisionView):
 
     def tell(self, proposal, result):
         message = gettext("'%(name)s' has been declined.") % {"name": proposal.name}
-        if proposal.proposed_by.email:
+        if names.email(proposal.proposed_by):
             message += " " + gettext("%(person)s has been emailed your reason.") % {
                 "person": _person(proposal.proposed_by)
             }
@@ -487,7 +539,12 @@ class ProposalViewSet(ReadOnlyModelViewSet):
     inspect_view_class = ProposalInspectView
     inspect_template_name = "khub_plugin/communities/admin/proposal_inspect.html"
     list_filter = ["status", "visibility"]
-    search_fields = ["name", "purpose", "proposed_by__username", "proposed_by__last_name"]
+
+    @cached_property
+    def search_fields(self):
+        # Shows the search box; the search itself is PersonSortMixin.search_queryset.
+        return ["name", "purpose", *names.search_fields("proposed_by__")]
+
     list_per_page = 50
     ordering = ["_pending_first", "-created_at", "-pk"]
     list_display = [
@@ -496,7 +553,7 @@ class ProposalViewSet(ReadOnlyModelViewSet):
             "proposed_by",
             label=_("Proposed by"),
             accessor=lambda proposal: _person(proposal.proposed_by),
-            sort_key="proposed_by__username",
+            sort_key=PERSON_SORT,
         ),
         Column(
             "visibility",

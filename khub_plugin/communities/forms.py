@@ -1,10 +1,9 @@
 """Forms of the core: GOV.UK-style labels and hints, errors shown in a summary."""
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from khub_plugin.common import names
 from khub_plugin.common.forms import ModelChoiceField
 from khub_plugin.communities.features import registry
 from khub_plugin.communities.models import CommunityProposal, Stage, Visibility
@@ -71,14 +70,10 @@ class InviteForm(forms.Form):
     )
 
     def clean_who(self):
-        who = self.cleaned_data["who"].strip()
-        User = get_user_model()
-        matches = list(
-            User.objects.filter(Q(**{User.USERNAME_FIELD + "__iexact": who}) | Q(email__iexact=who))[:2]
-        )
-        if len(matches) != 1:
+        person = names.find_user(self.cleaned_data["who"])
+        if person is None:
             raise forms.ValidationError(_("No one on the intranet has that username or email address."))
-        return matches[0]
+        return person
 
 
 class StageForm(forms.Form):

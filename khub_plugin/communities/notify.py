@@ -6,6 +6,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from khub_plugin.common import names
+
 logger = logging.getLogger(__name__)
 
 
@@ -15,7 +17,8 @@ def email_user(user, template, context):
     The template's first line is the subject. A failing mail server is logged, not shown to the person
     who clicked: their change has already been saved.
     """
-    if not user.email:
+    address = names.email(user)
+    if not address:
         return
     context = {**context, "recipient": user}
 
@@ -26,7 +29,7 @@ def email_user(user, template, context):
         text = render_to_string(f"khub_plugin/communities/email/{template}.txt", context).strip()
         subject, _, body = text.partition("\n")
         try:
-            send_mail(subject.strip(), body.strip() + "\n", None, [user.email])
+            send_mail(subject.strip(), body.strip() + "\n", None, [address])
         except Exception:  # noqa: BLE001 - any mail failure must not turn a saved change into an error page
             logger.exception("Could not email %s about %s", user.pk, template)
 

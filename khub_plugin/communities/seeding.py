@@ -36,6 +36,8 @@ from django.db import connections, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from khub_plugin.common import names
+
 SEED_PASSWORD = "khub-seed"  # noqa: S105 - seeded development data only, printed by the command
 INDEX_SLUG = "seeded-communities"
 USER_PREFIX = "seed-"
@@ -448,6 +450,10 @@ class SeedRun:
 
     def seed_users(self):
         User = get_user_model()
+        check_user_model(User)
+        people = names.person_names()
+        # The row fields a default Django User has beyond its names (a custom model may lack them).
+        extra = [name for name in ("is_active", "date_joined") if people.has_field(name)]
         rng = self.rng
         count = self.scale.users
         password = make_password(SEED_PASSWORD)  # hashed once for everyone: hashing is slow on purpose
@@ -457,25 +463,19 @@ class SeedRun:
             batch = []
             for position, user_id in enumerate(ids):
                 if position < 2:
-                    username, first, last = specials[position]
+                    login, first, last = specials[position]
                 else:
-                    username = f"{USER_PREFIX}user-{position - 1:06d}"
+                    login = f"{USER_PREFIX}user-{position - 1:06d}"
                     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
                     self.user_ids.append(user_id)
                 joined = self.now - datetime.timedelta(days=rng.uniform(30, 3000))
-                batch.append(
-                    User(
-                        id=user_id,
-                        username=username,
-                        first_name=first,
-                        last_name=last,
-                        email=f"{username}@{EMAIL_DOMAIN}",
-                        password=password,
-                        is_active=True,
-                        date_joined=joined,
-                    )
-                )
-                self.user_names[user_id] = f"{first} {last}"
+                fields = people.new_user_fields(login, first, last, f"{login}@{EMAIL_DOMAIN}")
+                for name, value in (("is_active", True), ("date_joined", joined)):
+                    if name in extra:
+                        fields[name] = value
+                person = User(id=user_id, password=password, **fields)
+                batch.append(person)
+                self.user_names[user_id] = people.display_name(person)
                 if len(batch) >= 20_000:
                     stage.add(self._write_users(User, batch), target=count + 2)
                     batch = []
@@ -912,9 +912,42 @@ def seeded_indexes():
 
 
 def seeded_users():
+    people = names.person_names()
     return get_user_model().objects.filter(
-        username__startswith=USER_PREFIX, email__endswith=f"@{EMAIL_DOMAIN}"
+        people.login_startswith(USER_PREFIX) & people.email_endswith(f"@{EMAIL_DOMAIN}")
     )
+
+
+def login_name(name):
+    """What a seeded person signs in with: ``name`` (``seed-member``), or their email address
+    (``seed-member@seed.example``) on a site whose user model signs in by email."""
+    people = names.person_names()
+    return people.new_user_fields(name, "", "", f"{name}@{EMAIL_DOMAIN}")[people.username_field]
+
+
+def check_user_model(User):
+    """Refuse a user model whose rows the seed cannot write: it fills only the sign-in name, email, names
+    (through :mod:`khub_plugin.common.names`), password, ``is_active`` and ``date_joined``, and every other
+    field must be able to stay empty."""
+    people = names.person_names()
+    filled = set(people.new_user_fields("x", "", "", "x@x")) | {"password", "is_active", "date_joined"}
+    missing = [
+        field.name
+        for field in User._meta.local_concrete_fields
+        if not field.primary_key
+        and field.name not in filled
+        and not field.null
+        and not field.has_default()
+        and not field.empty_strings_allowed
+    ]
+    if not people.email_field:
+        missing.append("an email field (EMAIL_FIELD)")
+    if missing:
+        raise SeedError(
+            f"khub_seed writes user rows directly and cannot fill {User._meta.label}'s "
+            f"{', '.join(missing)}. Give those fields defaults, or seed a development database whose "
+            "AUTH_USER_MODEL has only a sign-in name, email, names and optional fields."
+        )
 
 
 def already_seeded():
@@ -963,6 +996,8 @@ __all__ = [
     "SeedRun",
     "SeededCommunity",
     "already_seeded",
+    "check_user_model",
+    "login_name",
     "feature_seed_modules",
     "unseed",
 ]

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from khub_plugin.common import names
 from khub_plugin.communities import activity, notify
 from khub_plugin.communities.models import Activity, CommunityPage, Membership, Visibility
 from khub_plugin.communities.signals import membership_changed
@@ -351,4 +352,4 @@ def _facilitator_count(community):
 
 
 def _display(user):
-    return user.get_full_name() or user.get_username()
+    return names.display_name(user)

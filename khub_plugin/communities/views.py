@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from khub_plugin.common import names
 from khub_plugin.common.context import khub_context
 from khub_plugin.common.pagination import paginate, querystring_without_page
 from khub_plugin.communities import access, activity, services
@@ -117,14 +118,10 @@ def members(request, community):
     if form.is_valid():
         q, role = form.cleaned_data["q"], form.cleaned_data["role"]
         if q:
-            people = people.filter(
-                Q(user__first_name__icontains=q)
-                | Q(user__last_name__icontains=q)
-                | Q(user__username__icontains=q)
-            )
+            people = people.filter(names.search_q(q, "user__"))
         if role:
             people = people.filter(role=role)
-    people = people.order_by("-role", "user__first_name", "user__last_name", "pk")
+    people = people.order_by("-role", *names.ordering("user__"), "pk")
     page = paginate(request, people, per_page=20)
     return render_community_page(
         request,

@@ -14,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from khub_plugin.common import names
 from khub_plugin.communities import access, tokens
 from khub_plugin.forums.models import Post, Topic
 
@@ -27,7 +28,7 @@ LABELS = {"rss": "RSS", "atom": "Atom"}
 def _display_name(user):
     if user is None:
         return _("a former member")
-    return user.get_full_name() or user.get_username()
+    return names.display_name(user)
 
 
 class _PostFeed(Feed):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.search.backends import get_search_backend
 
+from khub_plugin.common import names
 from khub_plugin.common.highlight import search_string
 from khub_plugin.forums.models import Post, Topic
 
@@ -181,7 +182,7 @@ def _result(request, group):
 def _name(user):
     if user is None:
         return _("a former member")
-    return user.get_full_name() or user.get_username()
+    return names.display_name(user)
 
 
 def site_search(request, policy, query):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from khub_plugin.common import ratelimit
+from khub_plugin.common import names, ratelimit
 from khub_plugin.common.richtext import member_html
 from khub_plugin.common.sanitize import clean_text, excerpt
 from khub_plugin.communities import activity, moderation
@@ -134,7 +134,7 @@ def _set_path(post, parent):
 def _display_name(user):
     if user is None:
         return _("a former member")
-    return user.get_full_name() or user.get_username()
+    return names.display_name(user)
 
 
 def quote(post):

@@ -96,7 +96,8 @@ class Command(BaseCommand):
         index_url = run.communities[0].url.rsplit("/", 2)[0] + "/" if run.communities else ""
         write(f"Communities: {index_url}  (the directory page 'Seeded communities')")
         write(
-            f"Sign in as {seeding.MEMBER_USERNAME} (a member) or {seeding.FACILITATOR_USERNAME} "
+            f"Sign in as {seeding.login_name(seeding.MEMBER_USERNAME)} (a member) or "
+            f"{seeding.login_name(seeding.FACILITATOR_USERNAME)} "
             f"(a facilitator), password {seeding.SEED_PASSWORD!r}: seeded data only."
         )
         forum = run.summary.get("forum")
