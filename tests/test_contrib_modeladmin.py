@@ -213,9 +213,11 @@ def test_a_non_moderator_lists_only_memberships_of_communities_they_may_see(view
 
 @needs_app
 def test_the_person_search_follows_the_user_model():
+    from khub_plugin.common import names
     from khub_plugin.contrib.modeladmin.options import person_search_fields
 
-    assert person_search_fields("user") == ("user__username", "user__email")
+    assert person_search_fields("user") == tuple(names.search_fields("user__"))
+    assert "user__email" in person_search_fields("user")
 
 
 # -- proposals -----------------------------------------------------------------------------------------------
@@ -289,8 +291,13 @@ def test_a_proposal_inside_a_hidden_community_is_not_listed_to_a_non_moderator(v
 
 
 @needs_app
-def test_site_wide_news_sources_are_managed_with_the_fetchers_rules(admin, communities):
+def test_site_wide_news_sources_are_managed_with_the_fetchers_rules(admin, communities, monkeypatch):
+    from khub_plugin.common import fetch
     from khub_plugin.news.models import FeedSource
+    from tests.fetcher_support import PUBLIC_IP, StubResolver
+
+    # The form resolves and checks the address, as the fetcher will: never the real DNS in tests.
+    monkeypatch.setattr(fetch, "system_resolver", StubResolver({"news.example": [PUBLIC_IP]}))
 
     FeedSource.objects.create(
         community=communities[1], name="Private community source", url="https://a.example/"

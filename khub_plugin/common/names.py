@@ -165,6 +165,14 @@ def display_name(user):
     return person_names().display_name(user)
 
 
+def name_and_login(user):
+    """ "Full Name (sign-in name)", or the sign-in name alone: how admin listings tell people apart."""
+    if user is None:
+        return ""
+    name, login = display_name(user), str(user.get_username())
+    return f"{name} ({login})" if name != login else login
+
+
 def ordering(prefix=""):
     return person_names().ordering(prefix)
 

@@ -61,10 +61,7 @@ PROPOSALS = "khub_proposals"
 
 def _person(user):
     """ "Full Name (sign-in name)", or the sign-in name alone (the names come from ``common/names.py``)."""
-    if user is None:
-        return ""
-    name, login = names.display_name(user), str(user.get_username())
-    return f"{name} ({login})" if name != login else login
+    return names.name_and_login(user)
 
 
 #: The sort key of a "person" column; :class:`PersonSortMixin` turns it into ``names.ordering`` lookups.

@@ -6,7 +6,7 @@ Adding a tool's model is one declaration here; it appears under "Communities" wh
     class TopicAdmin(KhubModelAdmin):
         model = "khub_forums.Topic"        # a label: the app may be left out of INSTALLED_APPS
         community_field = "community"      # rows filtered by the access policy for non-moderators
-        person_fields = ("author",)        # user foreign keys searched by username and email
+        person_fields = ("author",)        # user foreign keys, searched as common/names.py says
         read_only = True                   # no add, edit or delete screens
         menu_label = _("Forum topics")
         list_display = ("title", "community", "created_at")
@@ -21,7 +21,6 @@ functions of :mod:`khub_plugin.communities.admin_views` that the ViewSet screens
 from django.apps import apps
 from django.contrib.admin import SimpleListFilter
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import checks
@@ -36,6 +35,7 @@ from wagtail_modeladmin.helpers.search import DjangoORMSearchHandler
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import CreateView
 
+from khub_plugin.common import names
 from khub_plugin.communities import access
 from khub_plugin.communities import proposals as proposal_flow
 
@@ -53,19 +53,17 @@ def register(model_admin_class):
 
 
 # -- people --------------------------------------------------------------------------------------------------
-# The one place this app names a person or searches people; it follows the user model's own field names.
+# People are named and searched by khub_plugin.common.names, as everywhere else (KHUB_PERSON_NAMES).
 
 
 def person_label(user):
-    """How a person is shown in these listings."""
-    return "" if user is None else user.get_username()
+    """How a person is shown in these listings: their name and, when it differs, their sign-in name."""
+    return names.name_and_login(user)
 
 
 def person_search_fields(*user_fields):
-    """Search lookups for the given user foreign keys: the login name and the email address."""
-    user_model = get_user_model()
-    names = [user_model.USERNAME_FIELD, user_model.get_email_field_name()]
-    return tuple(f"{field}__{name}" for field in user_fields for name in dict.fromkeys(names))
+    """Search lookups for the given user foreign keys: the fields the naming module searches."""
+    return tuple(lookup for field in user_fields for lookup in names.search_fields(f"{field}__"))
 
 
 # -- the base class ------------------------------------------------------------------------------------------
