@@ -79,6 +79,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", "sqlite://:memory:"), conn_max_age=0),
 }
+# On PostgreSQL, Wagtail's search table has PostgreSQL search fields and indexes: from Django 6.0 the system
+# checks refuse them unless django.contrib.postgres is installed (postgres.E005), as a host must do too.
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    INSTALLED_APPS += ["django.contrib.postgres"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -10,6 +10,9 @@ if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    # As in production.py: Django 6 checks Wagtail's PostgreSQL search fields only with this app installed.
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        INSTALLED_APPS += ["django.contrib.postgres"]  # noqa: F405
 
 DEBUG = True
 # Demo only: never use this key anywhere else.

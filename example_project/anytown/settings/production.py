@@ -29,6 +29,10 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in env("ALLOWED_HOSTS").split(",") if host.strip()]
 
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=600, conn_health_checks=True)}
+# Wagtail's search table uses PostgreSQL's search fields and indexes, which Django 6 refuses to check without
+# django.contrib.postgres (postgres.E005). The app needs psycopg, so add it only on PostgreSQL.
+if "postgresql" in DATABASES["default"]["ENGINE"] or "postgis" in DATABASES["default"]["ENGINE"]:
+    INSTALLED_APPS += ["django.contrib.postgres"]  # noqa: F405
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
