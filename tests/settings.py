@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 
 from khub_plugin import KHUB_APPS
 
@@ -98,7 +99,12 @@ STATIC_ROOT = TESTS_DIR / ".static"
 MEDIA_ROOT = TESTS_DIR / ".media"
 MEDIA_URL = "/media/"
 
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Django 6.1 moves email configuration to MAILERS and deprecates EMAIL_BACKEND (and the other EMAIL_* settings
+# of the connection); Django 5.2 and 6.0 know only EMAIL_BACKEND.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGIN_URL = "/accounts/login/"
 
 WAGTAIL_SITE_NAME = "khub tests"
