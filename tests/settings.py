@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 
 from khub_plugin import KHUB_APPS
 
@@ -88,6 +89,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", "sqlite://:memory:"), conn_max_age=0),
 }
+# On PostgreSQL, Wagtail's search table has PostgreSQL search fields and indexes: from Django 6.0 the system
+# checks refuse them unless django.contrib.postgres is installed (postgres.E005), as a host must do too.
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    INSTALLED_APPS += ["django.contrib.postgres"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -103,7 +108,12 @@ STATIC_ROOT = TESTS_DIR / ".static"
 MEDIA_ROOT = TESTS_DIR / ".media"
 MEDIA_URL = "/media/"
 
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Django 6.1 moves email configuration to MAILERS and deprecates EMAIL_BACKEND (and the other EMAIL_* settings
+# of the connection); Django 5.2 and 6.0 know only EMAIL_BACKEND.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGIN_URL = "/accounts/login/"
 
 WAGTAIL_SITE_NAME = "khub tests"

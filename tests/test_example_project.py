@@ -514,6 +514,16 @@ PRODUCTION_ENV = {
 }
 
 
+def test_migrations_match_the_models_on_this_django(project):
+    """`tox -e migrations` checks on one Django; every env of the Python x Django matrix checks on its own.
+
+    A Django series that writes a field or an option differently (a new default, a changed deconstruct())
+    would otherwise ship migrations that the host's `makemigrations` wants to redo.
+    """
+    out = manage(project, "makemigrations", "--check", "--dry-run")
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 def test_production_settings_pass_the_deploy_check(project):
     out = manage(
         project,

@@ -2,6 +2,8 @@
 
 import os
 
+import django
+
 from .base import *  # noqa: F403
 
 # SQLite by default; DATABASE_URL=postgres://postgres@127.0.0.1:5432/khub_seed runs the demo (and
@@ -10,13 +12,20 @@ if os.environ.get("DATABASE_URL"):
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+    # As in production.py: Django 6 checks Wagtail's PostgreSQL search fields only with this app installed.
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        INSTALLED_APPS += ["django.contrib.postgres"]  # noqa: F405
 
 DEBUG = True
 # Demo only: never use this key anywhere else.
 SECRET_KEY = "django-insecure-anytown-demo-only-key"  # noqa: S105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Django 6.1 configures email with MAILERS and deprecates EMAIL_BACKEND; 5.2 and 6.0 know only EMAIL_BACKEND.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Show SQL query counts and times in the browser's developer tools (Network > Timing) and `curl -sI`.
 KHUB_SERVER_TIMING = True

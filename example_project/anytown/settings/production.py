@@ -8,6 +8,7 @@ WAGTAILADMIN_BASE_URL, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, BEHIND_TLS_PROX
 import os
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -29,16 +30,32 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in env("ALLOWED_HOSTS").split(",") if host.strip()]
 
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=600, conn_health_checks=True)}
+# Wagtail's search table uses PostgreSQL's search fields and indexes, which Django 6 refuses to check without
+# django.contrib.postgres (postgres.E005). The app needs psycopg, so add it only on PostgreSQL.
+if "postgresql" in DATABASES["default"]["ENGINE"] or "postgis" in DATABASES["default"]["ENGINE"]:
+    INSTALLED_APPS += ["django.contrib.postgres"]  # noqa: F405
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+SMTP = {
+    "host": os.environ.get("EMAIL_HOST", "localhost"),
+    "port": int(os.environ.get("EMAIL_PORT", "25")),
+    "username": os.environ.get("EMAIL_HOST_USER", ""),
+    "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": env_bool("EMAIL_USE_TLS", False),
+}
+# Django 6.1 configures email with MAILERS and deprecates the EMAIL_* connection settings (they may not be set
+# alongside it); Django 5.2 and 6.0 know only the EMAIL_* settings.
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": SMTP}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = SMTP["host"]
+    EMAIL_PORT = SMTP["port"]
+    EMAIL_HOST_USER = SMTP["username"]
+    EMAIL_HOST_PASSWORD = SMTP["password"]
+    EMAIL_USE_TLS = SMTP["use_tls"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "intranet@anytown.gov.uk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
