@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -121,7 +121,9 @@ def members(request, community):
             people = people.filter(names.search_q(q, "user__"))
         if role:
             people = people.filter(role=role)
-    people = people.order_by("-role", *names.ordering("user__"), "pk")
+    # Facilitators first: they are the people a newcomer looks for.
+    facilitators_first = Case(When(role=Membership.Role.FACILITATOR, then=Value(0)), default=Value(1))
+    people = people.order_by(facilitators_first, *names.ordering("user__"), "pk")
     page = paginate(request, people, per_page=20)
     return render_community_page(
         request,
