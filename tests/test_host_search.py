@@ -16,7 +16,7 @@ from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from khub_plugin.communities.search import community_results
-from tests import factories
+from tests import factories, test_search
 from tests.test_search import EXPECTED_TABLE, NO_LIMITS, TITLES, reply, start
 
 pytestmark = pytest.mark.django_db
@@ -43,23 +43,8 @@ def _no_rate_limits():
         yield
 
 
-@pytest.fixture
-def world(directory):
-    world = factories.role_world(
-        directory,
-        "Wombat",
-        "wombat",
-        parent=("Parent group", "parent-group"),
-        sub="restricted-sub",
-        sub_visibility="restricted",
-    )
-    owner = factories.user("owner")
-    factories.membership(world["parents"]["restricted-sub"], owner, "active")
-    for key, target in world["targets"].items():
-        factories.membership(target, owner, "active")
-        topic = start(owner, target, f"Quokka {TITLES[key]}", "<p>The opening message.</p>")
-        reply(owner, topic, f"<p>A platypus was seen near the {TITLES[key]} pond.</p>")
-    return world
+# The search tests' world: a target community per visibility, with a topic and a reply in each.
+world = test_search.world
 
 
 def request_for(person, path="/search/"):
