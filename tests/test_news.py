@@ -474,7 +474,9 @@ def access_policy(user):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only: run tox -e postgres")
-@pytest.mark.django_db(transaction=True)
+# It really commits (another connection must see the lock), so it starts from the migrations' data and leaves
+# the same behind, as the real-worker tests do.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_cap_holds_under_concurrent_adds_on_postgresql(directory, settings, web):
     """add_source locks the community's row before counting: a second adder waits instead of also passing
     the count. Proved without timing: while this test holds the lock, an add with a lock_timeout fails."""
