@@ -173,9 +173,10 @@ def test_a_wrong_block_mapping_is_an_error(blocks):
 
 
 def test_any_template_name_is_fine_without_a_mapping(tmp_path):
-    files = {"it's #1.html": "{% block title %}{% endblock %}{% block content %}{% endblock %}"
+    # Not "#": from Django 6.0 "name.html#part" names a template partial, not a file.
+    files = {"it's (1).html": "{% block title %}{% endblock %}{% block content %}{% endblock %}"
              "{% block extra_css %}{% endblock %}{% block extra_js %}{% endblock %}"}  # fmt: skip
-    with _with_templates(tmp_path, files, KHUB_BASE_TEMPLATE="it's #1.html"):
+    with _with_templates(tmp_path, files, KHUB_BASE_TEMPLATE="it's (1).html"):
         assert khub_check_ids() == []
 
 
