@@ -15,6 +15,7 @@ from wagtail.models import GroupPagePermission, Page, PageLogEntry
 
 from khub_plugin.communities import admin_access
 from khub_plugin.communities.models import CommunityPage, Membership
+from tests import factories
 from tests.test_admin import add_community, permission
 
 SECRET = "Secret Circle"
@@ -24,14 +25,14 @@ HOME = reverse("wagtailadmin_home")
 
 def make_user(django_user_model, username, home_page, *perms, superuser=False):
     if superuser:
-        return django_user_model.objects.create_superuser(username, f"{username}@example.com", "pw")
+        return factories.superuser(username)
     group = Group.objects.create(name=f"{username} group")
     group.permissions.add(permission("wagtailadmin", "access_admin"), *perms)
     for codename in PAGE_PERMS:
         GroupPagePermission.objects.create(
             group=group, page=home_page, permission=permission("wagtailcore", codename)
         )
-    user = django_user_model.objects.create_user(username, f"{username}@example.com", "pw")
+    user = factories.user(username)
     user.groups.add(group)
     return user
 

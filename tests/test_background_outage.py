@@ -21,7 +21,7 @@ from django.utils import timezone
 from khub_plugin.common import tasks as common_tasks
 from khub_plugin.news import services, tasks
 from khub_plugin.news.models import FeedItem, FeedSource
-from tests import test_news
+from tests import factories, test_news
 
 RSS = "https://news.example/rss"
 
@@ -128,7 +128,7 @@ def test_refresh_now_in_wagtail_admin_with_the_broker_down_answers_normally(
     client, db, broker_down, caplog, django_capture_on_commit_callbacks, django_user_model
 ):
     source = FeedSource.objects.create(name="Site-wide", url=RSS, next_fetch_at=timezone.now())
-    admin = django_user_model.objects.create_superuser("admin", "admin@council.example", "pw")
+    admin = factories.superuser("admin")
     client.force_login(admin)
     with (
         caplog.at_level(logging.WARNING, logger="khub_plugin.common.tasks"),

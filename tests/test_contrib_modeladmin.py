@@ -16,6 +16,8 @@ from django.contrib.auth.models import Group
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from tests import factories
+
 INSTALLED = apps.is_installed("khub_plugin.contrib.modeladmin")
 needs_app = pytest.mark.skipif(
     not INSTALLED, reason="run in a child pytest with tests.settings_modeladmin (the first test)"
@@ -69,7 +71,7 @@ def _client(user):
 
 @pytest.fixture
 def admin(django_user_model, db):
-    return django_user_model.objects.create_superuser("admin", "admin@example.com", "pw")
+    return factories.superuser("admin")
 
 
 @pytest.fixture
@@ -81,7 +83,7 @@ def viewer(django_user_model, db):
         _permission("khub_communities", "view_membership"),
         _permission("khub_communities", "view_communityproposal"),
     )
-    user = django_user_model.objects.create_user("viewer", "viewer@example.com", "pw")
+    user = factories.user("viewer")
     user.groups.add(group)
     return user
 
@@ -100,8 +102,8 @@ def people(django_user_model, communities):
     from khub_plugin.communities.models import Membership
 
     open_data, secret = communities
-    alice = django_user_model.objects.create_user("alice", "alice@example.com", "pw")
-    bob = django_user_model.objects.create_user("bob", "bob@example.com", "pw")
+    alice = factories.user("alice")
+    bob = factories.user("bob")
     Membership.objects.create(community=open_data, user=alice, state="active")
     Membership.objects.create(community=secret, user=bob, state="active", role="facilitator")
     Membership.objects.create(community=open_data, user=bob, state="requested")
@@ -112,7 +114,7 @@ def people(django_user_model, communities):
 def proposal(django_user_model, db):
     from khub_plugin.communities.models import CommunityProposal
 
-    proposer = django_user_model.objects.create_user("pat", "pat@example.com", "pw")
+    proposer = factories.user("pat")
     return CommunityProposal.objects.create(
         name="Social Media People", purpose="Share.", proposed_by=proposer
     )

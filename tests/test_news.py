@@ -414,9 +414,7 @@ def test_the_form_lets_allow_listed_intranet_hosts_through(client, world, web, d
 
 
 def test_the_admin_form_refuses_local_addresses_too(client, db, web):
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.create_superuser("boss", "boss@example.org", "pw"))
+    client.force_login(factories.superuser("boss"))
     response = client.post(
         "/admin/communities/news-sources/new/", {"name": "Inside", "url": "http://localhost/"}
     )
